@@ -1,0 +1,124 @@
+"""Test inputs the tests make themselves: small ONNX generators and clips written with PyAV."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Sequence
+
+import av
+import numpy as np
+
+
+def make_onnx_generator(
+    path: Path,
+    op: str = "Neg",
+    layout: str = "NCHW",
+    metadata: dict[str, str] | None = None,
+    fixed_hw: tuple[int, int] | None = None,
+    batch: int | str = "N",
+) -> Path:
+    """A one-op 'generator' with a known function: Neg (in [-1, 1] that is 255 - x) or Identity."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    h, w = fixed_hw if fixed_hw else ("H", "W")
+    shape = [batch, 3, h, w] if layout == "NCHW" else [batch, h, w, 3]
+    inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, shape)
+    graph = helper.make_graph([helper.make_node(op, ["input"], ["output"])], "g", [inp], [out])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save(model, str(path))
+    return path
+
+
+def frame_pattern(index: int, height: int, width: int) -> np.ndarray:
+    """A moving gradient with a bright square: changes every frame, compresses well."""
+    y, x = np.mgrid[0:height, 0:width]
+    img = np.empty((height, width, 3), np.uint8)
+    img[..., 0] = (x * 255 // max(1, width - 1) + index * 7) % 256
+    img[..., 1] = (y * 255 // max(1, height - 1)) % 256
+    img[..., 2] = (index * 13) % 256
+    s = max(4, min(height, width) // 5)
+    top, left = (index * 3) % max(1, height - s), (index * 5) % max(1, width - s)
+    img[top : top + s, left : left + s] = 240
+    return img
+
+
+def make_clip(
+    path: Path,
+    n_frames: int = 12,
+    size: tuple[int, int] = (96, 128),  # (height, width)
+    fps: int = 24,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    audio: str | None = "aac",
+    audio_rate: int = 48000,
+    rotation: int | None = None,
+    pts: Sequence[int] | None = None,  # custom timestamps in 1/time_base_den units (VFR)
+    time_base: Fraction | None = None,
+    faststart: bool = False,
+) -> Path:
+    """Write a small clip; audio is a sine tone as long as the video."""
+    height, width = size
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), "w", options=options) as out:
+        vs = out.add_stream(codec, rate=fps)
+        vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
+        if codec == "libx264":
+            vs.options = {"preset": "ultrafast"}
+        tb = time_base or Fraction(1, fps * 100)
+        vs.codec_context.time_base = tb
+        vs.time_base = tb
+        if rotation is not None:
+            vs.set_display_rotation(rotation)
+        aus = None
+        if audio:
+            aus = out.add_stream(audio, rate=audio_rate)
+            aus.layout = "stereo"
+        stamps = list(pts) if pts is not None else [round(i / (fps * tb)) for i in range(n_frames)]
+        for i, stamp in enumerate(stamps):
+            frame = av.VideoFrame.from_ndarray(frame_pattern(i, height, width), format="rgb24")
+            frame.pts, frame.time_base = stamp, tb
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+        if aus is not None:
+            seconds = float((stamps[-1] * tb)) + 1 / fps
+            total = int(seconds * audio_rate)
+            t = np.arange(total) / audio_rate
+            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+            chunk = 1024
+            for start in range(0, total, chunk):
+                samples = np.stack([tone[start : start + chunk]] * 2)
+                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp", layout="stereo")
+                af.sample_rate, af.pts, af.time_base = audio_rate, start, Fraction(1, audio_rate)
+                out.mux(aus.encode(af))
+            out.mux(aus.encode(None))
+    return path
+
+
+def read_frames(path: Path) -> tuple[list[float], list[np.ndarray], int]:
+    """(frame times, RGB frames, rotation of the first frame)."""
+    with av.open(str(path)) as c:
+        frames = list(c.decode(c.streams.video[0]))
+    times = [float(f.time) for f in frames]
+    return times, [f.to_ndarray(format="rgb24") for f in frames], frames[0].rotation if frames else 0
+
+
+def audio_summary(path: Path) -> tuple[str, float] | None:
+    """(codec, seconds of decoded audio) or None when there is no audio."""
+    with av.open(str(path)) as c:
+        if not c.streams.audio:
+            return None
+        stream = c.streams.audio[0]
+        samples, rate = 0, stream.codec_context.sample_rate
+        first = None
+        for frame in c.decode(stream):
+            if first is None:
+                first = float(frame.time or 0.0)
+            samples += frame.samples
+        return stream.codec_context.name, samples / rate

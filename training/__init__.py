@@ -1,0 +1,1 @@
+"""vidanime training kit: PyTorch generators, discriminators, losses, data, trainer and ONNX export."""

@@ -1,0 +1,3 @@
+from vidanime.cli.app import main
+
+main()

@@ -1,0 +1,138 @@
+"""ONNX Runtime sessions: which device, which model file, how to run a batch.
+
+CUDA is used when the provider is really usable (the GPU build installed, CUDA and cuDNN
+loadable); ``auto`` falls back to the CPU with threads set to the cores we may use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from vidanime.engine.contract import ModelContract, contract_from_graph
+from vidanime.errors import UsageError, VidanimeError
+
+log = logging.getLogger(__name__)
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+DEVICES = ("auto", "cpu", "cuda")
+DEFAULT_BATCH = {"cpu": 1, "cuda": 4}
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (cgroup / affinity aware where the OS tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def nvidia_gpu_present() -> bool:
+    """Cheap check for an NVIDIA driver, so CPU-only machines never try (and log) CUDA."""
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return any(Path(p).exists() for p in ("/proc/driver/nvidia/version", "/dev/nvidia0", "/dev/nvidiactl")) or (
+        os.name == "nt" and Path(os.environ.get("SystemRoot", "C:/Windows"), "System32", "nvcuda.dll").exists()
+    )
+
+
+def choose_providers(device: str, available: Sequence[str], gpu_present: bool = True) -> list[str]:
+    """Providers to ask for, in order of preference; CPU always closes the list."""
+    if device not in DEVICES:
+        raise UsageError(f"unknown device {device!r}: choose one of {', '.join(DEVICES)}")
+    if device == "cpu" or (device == "auto" and not gpu_present):
+        return [CPU]
+    if CUDA in available:
+        return [CUDA, CPU]
+    if device == "cuda":
+        raise VidanimeError(
+            "--device cuda: this ONNX Runtime has no CUDA provider "
+            f"(available: {', '.join(available) or 'none'}); on Linux x86_64 install "
+            "'onnxruntime-gpu' instead of 'onnxruntime' (see the README)"
+        )
+    return [CPU]
+
+
+def pick_model_file(path: Path, device: str) -> Path:
+    """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
+    if device == "cuda" and not path.name.endswith(".fp16.onnx"):
+        fp16 = path.with_name(path.name[: -len(".onnx")] + ".fp16.onnx") if path.suffix == ".onnx" else None
+        if fp16 is not None and fp16.is_file():
+            return fp16
+    return path
+
+
+def _import_ort() -> Any:
+    import onnxruntime as ort
+
+    return ort
+
+
+@dataclass
+class EngineSession:
+    """A loaded generator on one device, with its contract."""
+
+    session: Any
+    device: str
+    contract: ModelContract
+    model_path: Path
+    _cuda_binding: Any = field(default=None, repr=False)
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Run one preprocessed batch (already in the model's layout and dtype)."""
+        if self.device == "cuda":
+            return self._run_cuda(batch)
+        return self.session.run([self.contract.output_name], {self.contract.input_name: batch})[0]
+
+    def _run_cuda(self, batch: np.ndarray) -> np.ndarray:
+        # IO binding: the output stays on the GPU until one copy back, instead of
+        # ONNX Runtime allocating host memory for every call.
+        binding = self.session.io_binding()
+        binding.bind_cpu_input(self.contract.input_name, np.ascontiguousarray(batch))
+        binding.bind_output(self.contract.output_name, "cuda")
+        self.session.run_with_iobinding(binding)
+        return binding.copy_outputs_to_cpu()[0]
+
+
+def open_session(model_path: Path, device: str = "auto", threads: int | None = None) -> EngineSession:
+    """Load ``model_path`` on the best device ``device`` allows and read its contract."""
+    ort = _import_ort()
+    if not model_path.is_file():
+        raise VidanimeError(f"model file not found: {model_path}")
+    providers = choose_providers(device, ort.get_available_providers(), nvidia_gpu_present())
+    if device == "auto":  # a failed CUDA probe is expected there; keep ONNX Runtime quiet about it
+        ort.set_default_logger_severity(4)
+    if providers[0] == CUDA and hasattr(ort, "preload_dlls"):
+        try:  # CUDA / cuDNN from the pip 'nvidia-*' wheels, when the user installed vidanime[cuda]
+            ort.preload_dlls()
+        except Exception as exc:  # noqa: BLE001 - best effort, the session says what is missing
+            log.debug("preload_dlls failed: %s", exc)
+    path = pick_model_file(model_path, "cuda" if providers[0] == CUDA else "cpu")
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or usable_cores()
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(path), sess_options=options, providers=providers)
+    except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+        raise VidanimeError(f"cannot load model {path.name}: {str(exc).splitlines()[0]}") from exc
+    active = session.get_providers()[0]
+    if providers[0] == CUDA and active != CUDA:
+        if device == "cuda":
+            raise VidanimeError(
+                "--device cuda: the CUDA provider failed to start (CUDA 12 / cuDNN 9 libraries missing?); "
+                "try 'pip install vidanime[cuda]' or --device cpu"
+            )
+        log.info("CUDA provider not usable, running on the CPU")
+        if path != model_path:  # the fp16 file was chosen for CUDA: reload the fp32 one
+            return open_session(model_path, "cpu", threads)
+    inp, out = session.get_inputs()[0], session.get_outputs()[0]
+    contract = contract_from_graph(
+        inp.name, inp.shape, inp.type, out.name, out.shape, session.get_modelmeta().custom_metadata_map
+    )
+    return EngineSession(session=session, device="cuda" if active == CUDA else "cpu", contract=contract, model_path=path)

@@ -1,0 +1,112 @@
+"""Frames in, stylised frames out: the model's contract applied around one session run.
+
+Frames are uint8 RGB arrays shaped (N, H, W, 3). Sizes the model's strides cannot take are
+padded (reflect) to its size multiple and cropped back, so the picture never shifts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import cv2
+import numpy as np
+
+from vidanime.engine.contract import ModelContract
+
+RunFn = Callable[[np.ndarray], np.ndarray]
+
+
+def scaled_size(height: int, width: int, short_side: int | None) -> tuple[int, int]:
+    """(h, w) with the short side at most ``short_side``, aspect kept, even numbers."""
+    if not short_side or min(height, width) <= short_side:
+        return height, width
+    scale = short_side / min(height, width)
+    return max(2, round(height * scale / 2) * 2), max(2, round(width * scale / 2) * 2)
+
+
+def resize_batch(frames: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize every frame; area filter going down, cubic going up."""
+    n, h, w, _ = frames.shape
+    if (h, w) == (height, width):
+        return frames
+    interp = cv2.INTER_AREA if height * width < h * w else cv2.INTER_CUBIC
+    return np.stack([cv2.resize(f, (width, height), interpolation=interp) for f in frames])
+
+
+def to_model_input(frames: np.ndarray, contract: ModelContract) -> np.ndarray:
+    """uint8 NHWC RGB -> the model's dtype, range, channel order and layout."""
+    lo, hi = contract.input_range
+    x = frames.astype(np.float32) * np.float32((hi - lo) / 255.0) + np.float32(lo)
+    if contract.channel_order == "BGR":
+        x = x[..., ::-1]
+    if contract.layout == "NCHW":
+        x = x.transpose(0, 3, 1, 2)
+    return np.ascontiguousarray(x, dtype=np.float16 if contract.input_dtype == "float16" else np.float32)
+
+
+def from_model_output(y: np.ndarray, contract: ModelContract) -> np.ndarray:
+    """The model's answer -> uint8 NHWC RGB (rounded, clipped)."""
+    y = y.astype(np.float32, copy=False)
+    if contract.layout == "NCHW":
+        y = y.transpose(0, 2, 3, 1)
+    if contract.channel_order == "BGR":
+        y = y[..., ::-1]
+    lo, hi = contract.output_range
+    y = (y - np.float32(lo)) * np.float32(255.0 / (hi - lo))
+    return np.clip(np.rint(y), 0, 255).astype(np.uint8)
+
+
+def pad_to_multiple(frames: np.ndarray, multiple: int) -> np.ndarray:
+    """Reflect-pad bottom and right so height and width divide by ``multiple``."""
+    _, h, w, _ = frames.shape
+    ph, pw = -h % multiple, -w % multiple
+    if ph == 0 and pw == 0:
+        return frames
+    # 'symmetric' (edge-including mirror) works even when the pad exceeds a tiny frame.
+    mode = "reflect" if ph < h and pw < w else "symmetric"
+    return np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
+
+
+@dataclass
+class Stylizer:
+    """Apply one generator to batches of frames of any size."""
+
+    run: RunFn
+    contract: ModelContract
+    short_side: int | None = None  # process at this short side (``--resolution``)
+    keep_processing_size: bool = False  # return frames at the processing size
+
+    def output_size(self, height: int, width: int) -> tuple[int, int]:
+        if self.keep_processing_size:
+            return scaled_size(height, width, self.short_side)
+        return height, width
+
+    def __call__(self, frames: np.ndarray) -> np.ndarray:
+        if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+            raise ValueError(f"expected uint8 (N, H, W, 3) frames, got {frames.dtype} {frames.shape}")
+        n, h, w, _ = frames.shape
+        work_h, work_w = scaled_size(h, w, self.short_side)
+        x = resize_batch(frames, work_h, work_w)
+        if self.contract.fixed_size is not None:
+            x = resize_batch(x, *self.contract.fixed_size)
+        else:
+            x = pad_to_multiple(x, self.contract.size_multiple)
+        y = self._infer(to_model_input(x, self.contract))
+        out = from_model_output(y, self.contract)
+        if self.contract.fixed_size is not None:
+            out = resize_batch(out, work_h, work_w)
+        else:
+            out = out[:, :work_h, :work_w]
+        out_h, out_w = self.output_size(h, w)
+        return np.ascontiguousarray(resize_batch(out, out_h, out_w))
+
+    def _infer(self, x: np.ndarray) -> np.ndarray:
+        if not self.contract.batch_fixed or x.shape[0] == 1:
+            y = self.run(x)
+        else:  # graphs exported with batch 1 (e.g. the public AnimeGANv2 files)
+            y = np.concatenate([self.run(x[i : i + 1]) for i in range(x.shape[0])])
+        expected = x.shape[0]
+        if y.ndim != 4 or y.shape[0] != expected:
+            raise ValueError(f"generator returned shape {y.shape} for a batch of {expected}")
+        return y

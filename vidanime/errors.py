@@ -1,0 +1,23 @@
+"""Errors a user can act on: the CLI prints them as one line and exits with ``exit_code``."""
+
+from __future__ import annotations
+
+
+class VidanimeError(Exception):
+    """A problem with the user's input or environment, not a bug."""
+
+    exit_code = 1
+
+
+class UsageError(VidanimeError):
+    """The command line itself is wrong (exit code 2, like Click's usage errors)."""
+
+    exit_code = 2
+
+
+class MediaError(VidanimeError):
+    """A file that cannot be read as the media it claims to be."""
+
+
+class StyleNotFoundError(VidanimeError):
+    """``--style`` names no installed style."""

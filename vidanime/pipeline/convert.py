@@ -1,0 +1,161 @@
+"""``vidanime convert``: turn one file or a folder of images and videos into jobs and run them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+
+from vidanime.engine.session import DEFAULT_BATCH, EngineSession, open_session
+from vidanime.engine.stylizer import Stylizer
+from vidanime.errors import UsageError, VidanimeError
+from vidanime.images.io import is_image_path, read_image, write_image
+from vidanime.outputs import atomic_output, check_output, default_output
+from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, estimate_frames
+from vidanime.styles.registry import Style, resolve_style
+from vidanime.video.decode import VideoReader
+from vidanime.video.encode import EncodeSettings
+
+log = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = {
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".flv", ".wmv",
+    ".mpg", ".mpeg", ".3gp", ".gif", ".264", ".265", ".h264", ".hevc", ".ogv",
+}  # fmt: skip
+
+
+@dataclass
+class ConvertRequest:
+    source: Path
+    output: Path | None = None
+    style: str | None = None
+    device: str = "auto"
+    batch_size: int | None = None
+    resolution: int | None = None
+    keep_processing_size: bool = False
+    encode: EncodeSettings = field(default_factory=EncodeSettings)
+    overwrite: bool = False
+    keep_audio: bool = True
+    strict: bool = False
+    threads: int | None = None
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    output: Path
+    kind: str  # "image" or "video"
+
+
+@dataclass
+class JobResult:
+    job: Job
+    frames: int = 0
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    report: VideoReport | None = None
+
+
+def _kind(path: Path) -> str:
+    return "image" if is_image_path(path) else "video"
+
+
+def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: bool) -> list[Job]:
+    """Map the input (a file or a folder) to (source, output, kind) jobs; check outputs first."""
+    if not source.exists():
+        raise VidanimeError(f"input not found: {source}")
+    dst = output or default_output(source, style_name)
+    if source.is_file():
+        if dst.suffix == "":
+            raise UsageError(f"output {dst} has no extension: say which format, e.g. -o {dst}.mp4")
+        if _kind(source) == "video" and is_image_path(dst):
+            raise UsageError(f"{source.name} is a video: give a video output name, not {dst.name}")
+        check_output(source, dst, overwrite)
+        return [Job(source, dst, _kind(source))]
+    if dst.exists() and not dst.is_dir():
+        raise UsageError(f"input is a folder, so -o must be a folder; {dst} is a file")
+    if dst.exists() and dst.resolve() == source.resolve():
+        raise UsageError(f"output folder {dst} is the input folder: choose another -o")
+    jobs = []
+    for path in sorted(source.rglob("*")):
+        if not path.is_file() or any(part.startswith(".") for part in path.relative_to(source).parts):
+            continue
+        if dst.exists() and dst.resolve() in path.resolve().parents:
+            continue  # an output folder inside the input folder
+        suffix = path.suffix.lower()
+        if is_image_path(path) or suffix in VIDEO_SUFFIXES:
+            target = dst / path.relative_to(source)
+            if target.exists() and not overwrite:
+                raise UsageError(f"output {target} exists: pass --overwrite to replace it")
+            jobs.append(Job(path, target, _kind(path)))
+    if not jobs:
+        raise VidanimeError(f"no images or videos found in {source}")
+    return jobs
+
+
+def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:
+    engine = open_session(style.path, request.device, request.threads)
+    stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size)
+    return stylizer, engine
+
+
+def convert_image(job: Job, stylizer: Stylizer) -> JobResult:
+    rgb, alpha = read_image(job.source)
+    out = stylizer(rgb[None])[0]
+    if alpha is not None and alpha.shape != out.shape[:2]:
+        alpha = cv2.resize(alpha, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(job.output) as tmp:
+        write_image(tmp, out, alpha)
+    return JobResult(job, frames=1)
+
+
+def convert_one_video(
+    job: Job,
+    stylizer: Stylizer,
+    options: VideoOptions,
+    progress_factory: Callable[[str, int | None], Callable[[int], None]],
+    smoother: FrameSmoother | None = None,
+) -> JobResult:
+    with VideoReader(job.source) as reader:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+        on_frames = progress_factory(job.source.name, estimate_frames(reader))
+        with atomic_output(job.output) as tmp:
+            report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
+    return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
+
+
+def run_jobs(
+    jobs: list[Job],
+    stylizer: Stylizer,
+    options: VideoOptions,
+    progress_factory: Callable[[str, int | None], Callable[[int], None]],
+    keep_going: bool,
+) -> list[JobResult]:
+    """Run jobs in order; in folder mode one bad file is reported and the rest go on."""
+    results = []
+    for job in jobs:
+        try:
+            if job.kind == "image":
+                result = convert_image(job, stylizer)
+                progress_factory(job.source.name, 1)(1)
+            else:
+                result = convert_one_video(job, stylizer, options, progress_factory)
+        except VidanimeError as exc:
+            if not keep_going:
+                raise
+            result = JobResult(job, error=str(exc))
+        results.append(result)
+    return results
+
+
+def video_options(request: ConvertRequest, device: str) -> VideoOptions:
+    batch = request.batch_size or DEFAULT_BATCH[device]
+    if batch < 1:
+        raise UsageError("--batch-size must be at least 1")
+    return VideoOptions(batch_size=batch, encode=request.encode, keep_audio=request.keep_audio, strict=request.strict)
+

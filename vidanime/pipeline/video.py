@@ -1,0 +1,223 @@
+"""decode -> batch -> infer -> smooth -> encode, in three threads joined by bounded queues.
+
+Decoding and encoding run beside inference (PyAV and ONNX Runtime release the GIL), and the
+bounded queues keep memory flat however long the video is.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+import av
+import numpy as np
+
+from vidanime.errors import MediaError
+from vidanime.video.decode import Frame, VideoReader
+from vidanime.video.encode import EncodeSettings, VideoWriter
+
+_END = object()
+
+
+class FrameSmoother(Protocol):
+    """Temporal filter over stylised frames, fed in frame order."""
+
+    def __call__(self, inputs: np.ndarray, outputs: np.ndarray) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class VideoOptions:
+    batch_size: int = 1
+    encode: EncodeSettings = field(default_factory=EncodeSettings)
+    keep_audio: bool = True
+    strict: bool = False  # lost frames are an error instead of a warning
+
+
+@dataclass
+class VideoReport:
+    frames: int = 0
+    frames_lost: int = 0
+    seconds: float = 0.0
+    stage_seconds: dict[str, float] = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "smooth": 0.0, "encode": 0.0})
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else 0.0
+
+
+class _Stop(Exception):
+    """Raised inside a worker when another stage has failed."""
+
+
+def _put(q: "queue.Queue[Any]", item: Any, stop: threading.Event) -> None:
+    while True:
+        if stop.is_set():
+            raise _Stop
+        try:
+            q.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _get(q: "queue.Queue[Any]", stop: threading.Event) -> Any:
+    while True:
+        if stop.is_set():
+            raise _Stop
+        try:
+            return q.get(timeout=0.1)
+        except queue.Empty:
+            continue
+
+
+def dropped_streams_note(path: Path) -> str | None:
+    """Name the streams the output will not carry (subtitles, data, extra audio / video)."""
+    with av.open(str(path)) as container:
+        kinds = [s.type for s in container.streams]
+    dropped = []
+    extra_video = kinds.count("video") - 1
+    extra_audio = max(0, kinds.count("audio") - 1)
+    for kind, count in (("subtitle", kinds.count("subtitle")), ("data", kinds.count("data")), ("extra video", extra_video), ("extra audio", extra_audio)):
+        if count > 0:
+            dropped.append(f"{count} {kind} stream{'s' if count > 1 else ''}")
+    return f"dropped {', '.join(dropped)}" if dropped else None
+
+
+def estimate_frames(reader: VideoReader) -> int | None:
+    info = reader.info
+    if info.frame_count:
+        return info.frame_count
+    if info.duration_s and info.average_rate:
+        return max(1, round(info.duration_s * float(info.average_rate)))
+    return None
+
+
+def convert_video(
+    reader: VideoReader,
+    out_path: Path,
+    container_format: str | None,
+    stylize: Callable[[np.ndarray], np.ndarray],
+    options: VideoOptions,
+    on_frames: Callable[[int], None] = lambda n: None,
+    smoother: FrameSmoother | None = None,
+) -> VideoReport:
+    """Stream ``reader`` through ``stylize`` into ``out_path``; raises on any failure."""
+    report = VideoReport()
+    note = dropped_streams_note(reader.path)
+    if note:
+        report.notes.append(note)
+    has_audio = options.keep_audio and bool(reader._container.streams.audio)
+    writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.path if has_audio else None)
+    depth = max(2, 2 * options.batch_size)
+    decoded: "queue.Queue[Any]" = queue.Queue(maxsize=depth)
+    stylised: "queue.Queue[Any]" = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    start = time.perf_counter()
+
+    def read() -> None:
+        try:
+            frames = reader.frames()
+            while True:
+                t0 = time.perf_counter()
+                frame = next(frames, None)
+                report.stage_seconds["decode"] += time.perf_counter() - t0
+                if frame is None:
+                    break
+                _put(decoded, frame, stop)
+            _put(decoded, _END, stop)
+        except _Stop:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            errors.append(exc)
+            stop.set()
+
+    def write() -> None:
+        try:
+            while True:
+                item = _get(stylised, stop)
+                if item is _END:
+                    break
+                images, stamps = item
+                t0 = time.perf_counter()
+                for image, pts in zip(images, stamps):
+                    writer.write(image, pts, reader.display_matrix)
+                report.stage_seconds["encode"] += time.perf_counter() - t0
+                on_frames(len(stamps))
+            t0 = time.perf_counter()
+            writer.close()
+            report.stage_seconds["encode"] += time.perf_counter() - t0
+        except _Stop:
+            pass
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=read, name="decode", daemon=True), threading.Thread(target=write, name="encode", daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        _infer_loop(decoded, stylised, stop, stylize, smoother, options.batch_size, report)
+    except _Stop:
+        pass
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        for t in threads:
+            while t.is_alive():
+                t.join(timeout=0.2)
+        if errors or stop.is_set():
+            writer.abort()
+    if errors:
+        raise errors[0]
+    report.seconds = time.perf_counter() - start
+    report.frames = writer.frames_written
+    report.notes.extend(writer.notes)
+    if reader.decoded == 0:
+        raise MediaError(f"{reader.path.name}: no decodable video frames")
+    report.frames_lost = reader.frames_lost
+    if report.frames_lost:
+        total = report.frames + report.frames_lost
+        message = f"{report.frames_lost} of {total} frames could not be decoded (corrupt or truncated input)"
+        if options.strict:
+            raise MediaError(f"{reader.path.name}: {message}")
+        report.notes.append(message)
+    return report
+
+
+def _infer_loop(
+    decoded: "queue.Queue[Any]",
+    stylised: "queue.Queue[Any]",
+    stop: threading.Event,
+    stylize: Callable[[np.ndarray], np.ndarray],
+    smoother: FrameSmoother | None,
+    batch_size: int,
+    report: VideoReport,
+) -> None:
+    batch: list[Frame] = []
+    done = False
+    while not done:
+        item = _get(decoded, stop)
+        if item is _END:
+            done = True
+        else:
+            batch.append(item)
+        if batch and (done or len(batch) >= batch_size):
+            inputs = np.stack([f.image for f in batch])
+            t0 = time.perf_counter()
+            outputs = stylize(inputs)
+            t1 = time.perf_counter()
+            if smoother is not None:
+                outputs = smoother(inputs, outputs)
+            t2 = time.perf_counter()
+            report.stage_seconds["infer"] += t1 - t0
+            report.stage_seconds["smooth"] += t2 - t1
+            _put(stylised, (outputs, [f.pts for f in batch]), stop)
+            batch = []
+    _put(stylised, _END, stop)

@@ -1,0 +1,81 @@
+"""Installed styles: the ones bundled with the package and the ones the user added.
+
+A style is an ONNX generator file ``NAME.onnx`` (optionally ``NAME.fp16.onnx`` for GPUs) with
+an optional JSON sidecar ``NAME.json`` (licence, source, contract overrides).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vidanime.errors import StyleNotFoundError
+
+DEFAULT_STYLE = "cel"
+BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
+
+
+def user_styles_dir() -> Path:
+    """``$VIDANIME_HOME/styles``, else ``$XDG_DATA_HOME/vidanime/styles``."""
+    home = os.environ.get("VIDANIME_HOME")
+    if home:
+        return Path(home).expanduser() / "styles"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "vidanime" / "styles"
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    path: Path
+    source: str  # "bundled", "user" or "file"
+    sidecar: dict[str, object] = field(default_factory=dict)
+
+
+def _read_sidecar(model: Path) -> dict[str, object]:
+    side = model.with_suffix(".json")
+    if side.is_file():
+        try:
+            return dict(json.loads(side.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+    return {}
+
+
+def _scan(folder: Path, source: str) -> dict[str, Style]:
+    if not folder.is_dir():
+        return {}
+    found = {}
+    for model in sorted(folder.glob("*.onnx")):
+        if model.name.endswith(".fp16.onnx") or model.name.endswith(".int8.onnx"):
+            continue
+        found[model.stem] = Style(model.stem, model, source, _read_sidecar(model))
+    return found
+
+
+def installed_styles() -> dict[str, Style]:
+    """Name -> style; a user style of the same name shadows a bundled one."""
+    styles = _scan(BUNDLED_DIR, "bundled")
+    styles.update(_scan(user_styles_dir(), "user"))
+    return styles
+
+
+def resolve_style(name_or_path: str | None) -> Style:
+    """``--style`` value -> style; a path to an .onnx file works as well as a name."""
+    name = name_or_path or DEFAULT_STYLE
+    candidate = Path(name).expanduser()
+    if name.endswith(".onnx") or os.sep in name:
+        if candidate.is_file():
+            return Style(candidate.stem, candidate, "file", _read_sidecar(candidate))
+        raise StyleNotFoundError(f"style file not found: {candidate}")
+    styles = installed_styles()
+    if name in styles:
+        return styles[name]
+    listed = ", ".join(sorted(styles)) or "none"
+    hint = (
+        f"add one with 'vidanime styles add {name} FILE.onnx' (e.g. a public AnimeGANv2/v3 ONNX file), "
+        "train one with 'vidanime train', or pass --style path/to/model.onnx"
+    )
+    raise StyleNotFoundError(f"style {name!r} is not installed (installed: {listed}); {hint}")

@@ -1,0 +1,119 @@
+"""Carry the input's audio into the output: packets copied untouched when the output
+container takes the codec, otherwise decoded and re-encoded (AAC; Opus for WebM).
+
+The audio is read from its own handle on the input file, so the video pipeline never
+holds audio; the writer pulls audio up to each video frame's time, keeping the file
+interleaved and memory flat.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+
+log = logging.getLogger(__name__)
+
+# Codecs that players reliably accept in MP4 / MOV; the muxer takes more (e.g. Vorbis) but
+# most players then play silence.
+_MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
+
+
+@dataclass(frozen=True)
+class AudioPlan:
+    codec: str  # input codec
+    copy: bool
+    target: str  # codec written to the output
+    note: str | None  # what the user should know (re-encode), None when copied
+
+
+def plan_audio(codec: str, container_format: str, supported: set[str]) -> AudioPlan:
+    """Decide copy vs re-encode for ``codec`` going into ``container_format``."""
+    names = set(container_format.split(","))
+    allowed = _MP4_AUDIO & supported if names & {"mp4", "mov"} else supported
+    if codec in allowed:
+        return AudioPlan(codec, True, codec, None)
+    target = "aac" if "aac" in supported else ("libopus" if "opus" in supported else "libvorbis")
+    return AudioPlan(codec, False, target, f"audio {codec} re-encoded to {target.removeprefix('lib')}")
+
+
+class AudioCarrier:
+    """One input audio stream written into an output container, time-ordered."""
+
+    def __init__(self, src: Path, output: av.container.OutputContainer, start_offset_s: float) -> None:
+        self._input = av.open(str(src), mode="r")
+        self._in_stream = self._input.streams.audio[0]
+        self.plan = plan_audio(self._in_stream.codec_context.name, output.format.name, output.supported_codecs)
+        if self.plan.copy:
+            self._out_stream = output.add_stream_from_template(self._in_stream)
+        else:
+            ctx = self._in_stream.codec_context
+            rate = ctx.sample_rate or 48000
+            if self.plan.target == "libopus" and rate not in (8000, 12000, 16000, 24000, 48000):
+                rate = 48000
+            self._out_stream = output.add_stream(self.plan.target, rate=rate)
+            self._out_stream.layout = ctx.layout.name if ctx.layout and len(ctx.layout.channels) <= 2 else "stereo"
+            if self.plan.target == "aac":
+                self._out_stream.bit_rate = 192_000
+        self._out_stream.metadata.update({k: v for k, v in self._in_stream.metadata.items() if k == "language"})
+        self._tb = self._in_stream.time_base or Fraction(1, self._in_stream.codec_context.sample_rate or 48000)
+        self._offset = round(start_offset_s / self._tb)
+        self._packets = self._input.demux(self._in_stream)
+        self._output = output
+        self._done = False
+        self.errors = 0
+
+    def write_until(self, t_seconds: float | None) -> None:
+        """Write audio whose start lies at or before ``t_seconds`` (None: everything left)."""
+        while not self._done:
+            try:
+                packet = next(self._packets)
+            except StopIteration:
+                self._done = True
+                break
+            except av.error.FFmpegError as exc:
+                self.errors += 1
+                log.debug("audio demux stopped: %s", exc)
+                self._done = True
+                break
+            self._write(packet)
+            if t_seconds is not None and packet.pts is not None and (packet.pts - self._offset) * self._tb > t_seconds:
+                break
+        if t_seconds is None:
+            self._flush_encoder()
+
+    def _write(self, packet: av.Packet) -> None:
+        if packet.dts is None and packet.size == 0:
+            return  # demuxer's end-of-stream marker
+        if self.plan.copy:
+            if packet.pts is not None:
+                packet.pts -= self._offset
+            if packet.dts is not None:
+                packet.dts -= self._offset
+            if packet.dts is not None and packet.dts < 0 and (packet.pts or 0) < 0:
+                return  # pre-roll before the first video frame's timeline
+            packet.stream = self._out_stream
+            self._output.mux(packet)
+            return
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError:
+            self.errors += 1
+            return
+        for frame in frames:
+            if frame.pts is not None:
+                frame.pts -= self._offset
+                if frame.pts < 0:
+                    continue
+            frame.time_base = self._tb
+            self._output.mux(self._out_stream.encode(frame))
+
+    def _flush_encoder(self) -> None:
+        if not self.plan.copy:
+            self._output.mux(self._out_stream.encode(None))
+
+    def close(self) -> None:
+        self._input.close()

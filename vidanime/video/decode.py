@@ -1,0 +1,147 @@
+"""Read a video's frames as RGB arrays with their own timestamps (PyAV, threaded decode)."""
+
+from __future__ import annotations
+
+import logging
+import struct
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import av
+import numpy as np
+
+from vidanime.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the writer needs to reproduce the input's geometry and timing."""
+
+    width: int
+    height: int
+    time_base: Fraction
+    average_rate: Fraction | None
+    frame_count: int | None  # declared by the container; None when it does not say
+    duration_s: float | None
+    start_offset_s: float  # the container's start time, subtracted from every timestamp
+    codec: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: np.ndarray  # (H, W, 3) uint8 RGB, as coded (not rotated)
+    pts: int  # in VideoInfo.time_base, start offset already removed
+
+
+def rotation_of(matrix: tuple[int, ...] | None) -> int:
+    """Display rotation (degrees, counter-clockwise, -180..180) from a display matrix."""
+    if not matrix:
+        return 0
+    a, b = matrix[0] / 65536.0, matrix[1] / 65536.0
+    return int(round(np.degrees(np.arctan2(b, a))))
+
+
+def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
+    for item in frame.side_data:
+        if "DISPLAYMATRIX" in str(item.type):
+            raw = bytes(item)
+            if len(raw) == 36:
+                return struct.unpack("<9i", raw)
+    return None
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    if stream.duration is not None and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration is not None:
+        return container.duration / av.time_base
+    return None
+
+
+class VideoReader:
+    """Open a video once; ``frames()`` yields every decodable frame in presentation order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._container = av.open(str(path), mode="r")
+        except (av.error.FFmpegError, OSError) as exc:
+            raise MediaError(f"{path.name}: not a readable media file ({_short(exc)})") from exc
+        if not self._container.streams.video:
+            self._container.close()
+            raise MediaError(f"{path.name}: has no video stream")
+        self._stream = self._container.streams.video[0]
+        self._stream.thread_type = "AUTO"
+        self.decode_errors = 0
+        self.decoded = 0
+        # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
+        self.display_matrix: tuple[int, ...] | None = None
+        self.info = self._read_info()
+
+    def _read_info(self) -> VideoInfo:
+        stream, container = self._stream, self._container
+        start = container.start_time / av.time_base if container.start_time is not None else 0.0
+        return VideoInfo(
+            width=stream.codec_context.width,
+            height=stream.codec_context.height,
+            time_base=stream.time_base or Fraction(1, 90000),
+            average_rate=stream.average_rate or stream.guessed_rate,
+            frame_count=stream.frames or None,
+            duration_s=_duration_s(container, stream),
+            start_offset_s=max(0.0, start),
+            codec=stream.codec_context.name,
+            metadata=dict(container.metadata),
+        )
+
+    @property
+    def frames_lost(self) -> int:
+        """Frames the file promised but we could not decode (corrupt or truncated data)."""
+        declared = self.info.frame_count
+        missing = max(0, declared - self.decoded) if declared else 0
+        return max(self.decode_errors, missing)
+
+    def frames(self) -> Iterator[Frame]:
+        """Yield frames; undecodable packets are counted, not fatal."""
+        tb = self.info.time_base
+        offset = round(self.info.start_offset_s / tb)
+        step = round(1 / (self.info.average_rate * tb)) if self.info.average_rate else 1
+        last_pts: int | None = None
+        try:
+            for packet in self._container.demux(self._stream):
+                try:
+                    decoded = packet.decode()
+                except av.error.FFmpegError as exc:
+                    self.decode_errors += 1
+                    log.debug("decode error at packet pts=%s: %s", packet.pts, exc)
+                    continue
+                for frame in decoded:
+                    pts = frame.pts if frame.pts is not None else (last_pts + step if last_pts is not None else 0)
+                    if last_pts is not None and pts <= last_pts:  # broken timestamps: keep order, never reuse a tick
+                        pts = last_pts + 1
+                    last_pts = pts
+                    if self.decoded == 0:
+                        self.display_matrix = _display_matrix(frame)
+                    self.decoded += 1
+                    yield Frame(frame.to_ndarray(format="rgb24"), pts - offset)
+        except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
+            self.decode_errors += 1
+            log.debug("demux stopped: %s", exc)
+
+    def close(self) -> None:
+        self._container.close()
+
+    def __enter__(self) -> "VideoReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).split(": '", 1)[0]
+    return text.splitlines()[0] if text else type(exc).__name__

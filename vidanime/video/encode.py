@@ -1,0 +1,168 @@
+"""Write RGB frames back to a video with the input's timestamps, rotation, metadata and audio."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from vidanime.errors import UsageError, VidanimeError
+from vidanime.video.audio import AudioCarrier
+from vidanime.video.decode import VideoInfo
+
+log = logging.getLogger(__name__)
+
+# --codec shorthand -> (FFmpeg encoder, pixel format, options)
+CODECS: dict[str, tuple[str, str]] = {
+    "h264": ("libx264", "yuv420p"),
+    "hevc": ("libx265", "yuv420p"),
+    "vp9": ("libvpx-vp9", "yuv420p"),
+    "av1": ("libaom-av1", "yuv420p"),
+    "ffv1": ("ffv1", "yuv444p"),
+    "mjpeg": ("mjpeg", "yuvj420p"),
+}
+# Tags the muxer writes itself; copying them would lie about this file.
+_SKIP_METADATA = {"encoder", "major_brand", "minor_version", "compatible_brands", "creation_time", "duration"}
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    codec: str = "auto"  # h264, or vp9 for WebM
+    crf: int = 18
+    preset: str = "medium"
+
+    def encoder(self, container_format: str) -> tuple[str, str]:
+        codec = self.codec
+        if codec == "auto":
+            codec = "vp9" if "webm" in container_format.split(",") else "h264"
+        if codec not in CODECS:
+            raise UsageError(f"unknown codec {codec!r}: choose one of auto, {', '.join(CODECS)}")
+        return CODECS[codec]
+
+    def options(self, encoder: str) -> dict[str, str]:
+        if encoder in ("libx264", "libx265"):
+            return {"crf": str(self.crf), "preset": self.preset}
+        if encoder == "libvpx-vp9":
+            return {"crf": str(self.crf + 13), "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "4"}
+        if encoder == "libaom-av1":
+            return {"crf": str(self.crf + 12), "cpu-used": "6", "row-mt": "1"}
+        return {}
+
+
+def even_size(height: int, width: int, pix_fmt: str) -> tuple[int, int]:
+    """4:2:0 formats need even sizes: grow by one row / column (filled by edge copy)."""
+    if "420" in pix_fmt or "422" in pix_fmt:
+        return height + height % 2, width + width % 2
+    return height, width
+
+
+def pad_edge(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Repeat the last row / column up to (height, width); the picture does not move."""
+    h, w = image.shape[:2]
+    if (h, w) == (height, width):
+        return image
+    return np.pad(image, ((0, height - h), (0, width - w), (0, 0)), mode="edge")
+
+
+class VideoWriter:
+    """Encode frames as they come; opened lazily so the first frame fixes the size."""
+
+    def __init__(
+        self,
+        path: Path,
+        container_format: str | None,
+        info: VideoInfo,
+        settings: EncodeSettings,
+        audio_source: Path | None,
+    ) -> None:
+        self.path = path
+        self.info = info
+        self.settings = settings
+        try:
+            self._output = av.open(str(path), mode="w", format=container_format)
+        except (av.error.FFmpegError, OSError, ValueError) as exc:
+            raise VidanimeError(f"cannot write {path.name}: {str(exc).splitlines()[0]}") from exc
+        self.encoder, self.pix_fmt = settings.encoder(self._output.format.name)
+        if self.encoder not in self._output.supported_codecs and self.encoder.removeprefix("lib") not in {
+            c.removeprefix("lib") for c in self._output.supported_codecs
+        }:
+            self._output.close()
+            raise UsageError(f"--codec {settings.codec} cannot go into a .{self._output.format.name.split(',')[0]} file")
+        self._output.metadata.update({k: v for k, v in info.metadata.items() if k not in _SKIP_METADATA})
+        self._audio_source = audio_source
+        self._stream: av.video.stream.VideoStream | None = None
+        self.audio: AudioCarrier | None = None
+        self.notes: list[str] = []
+        self.size: tuple[int, int] | None = None
+        self.frames_written = 0
+
+    def _open_stream(self, height: int, width: int, display_matrix: tuple[int, ...] | None) -> None:
+        rate = self.info.average_rate or Fraction(25)
+        try:
+            stream = self._output.add_stream(self.encoder, rate=rate, options=self.settings.options(self.encoder))
+        except (av.error.FFmpegError, ValueError) as exc:
+            raise VidanimeError(f"encoder {self.encoder} not usable here: {str(exc).splitlines()[0]}") from exc
+        enc_h, enc_w = even_size(height, width, self.pix_fmt)
+        if (enc_h, enc_w) != (height, width):
+            self.notes.append(f"odd size {width}x{height} padded to {enc_w}x{enc_h} for {self.pix_fmt}")
+        stream.width, stream.height = enc_w, enc_h
+        stream.pix_fmt = self.pix_fmt
+        stream.time_base = self.info.time_base
+        stream.codec_context.time_base = self.info.time_base
+        if "yuv" in self.pix_fmt:  # tag what we convert with, so players do not guess
+            stream.codec_context.colorspace = 1  # BT.709
+            stream.codec_context.color_primaries = 1
+            stream.codec_context.color_trc = 1
+            stream.codec_context.color_range = 2 if self.pix_fmt.startswith("yuvj") else 1
+        if display_matrix is not None:
+            stream.set_display_matrix(list(display_matrix))
+        self._stream = stream
+        self.size = (enc_h, enc_w)
+        if self._audio_source is not None:
+            self.audio = AudioCarrier(self._audio_source, self._output, self.info.start_offset_s)
+            if self.audio.plan.note:
+                self.notes.append(self.audio.plan.note)
+
+    def write(self, image: np.ndarray, pts: int, display_matrix: tuple[int, ...] | None = None) -> None:
+        """Encode one uint8 RGB frame at ``pts`` (in the input's time base)."""
+        if self._stream is None:
+            self._open_stream(image.shape[0], image.shape[1], display_matrix)
+        assert self._stream is not None and self.size is not None
+        frame = av.VideoFrame.from_ndarray(pad_edge(image, *self.size), format="rgb24")
+        if "yuv" in self.pix_fmt:
+            frame = frame.reformat(
+                format=self.pix_fmt,
+                dst_colorspace=av.video.reformatter.Colorspace.ITU709,
+                dst_color_range=2 if self.pix_fmt.startswith("yuvj") else 1,
+            )
+        frame.pts = pts
+        frame.time_base = self.info.time_base
+        if self.audio is not None:
+            self.audio.write_until(float(pts * self.info.time_base))
+        self._output.mux(self._stream.encode(frame))
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Flush the encoder, the rest of the audio, and the container."""
+        try:
+            if self._stream is not None:
+                self._output.mux(self._stream.encode(None))
+            if self.audio is not None:
+                self.audio.write_until(None)
+        finally:
+            if self.audio is not None:
+                self.audio.close()
+            self._output.close()
+
+    def abort(self) -> None:
+        """Close without flushing (the caller deletes the file)."""
+        try:
+            if self.audio is not None:
+                self.audio.close()
+            self._output.close()
+        except Exception:  # noqa: BLE001 - the file is being thrown away
+            pass
