@@ -7,33 +7,51 @@ from typing import Optional
 
 import typer
 
-from vidanime.errors import VidanimeError
+from vidanime.cli.progress import stderr_console
+from vidanime.errors import UsageError, VidanimeError
 
 
 def register(app: typer.Typer) -> None:
     app.command("export-onnx")(export_onnx)
 
 
-def _require_training() -> None:
+def require_training() -> None:
+    """The training kit needs torch; say how to get it instead of an ImportError."""
     try:
+        import onnx  # noqa: F401
         import torch  # noqa: F401
     except ImportError as exc:
         raise VidanimeError(
-            "export-onnx needs the training kit: pip install torch==2.13.0 'vidanime[train]' (or your CUDA build of torch)"
+            f"this command needs the training kit ({exc.name} is missing): "
+            "pip install torch==2.13.0 'vidanime[train]' (or your CUDA build of torch first)"
         ) from exc
 
 
 def export_onnx(
-    arch: str = typer.Option(..., "--arch", "-a", help="Generator architecture (see 'vidanime export-onnx --list')."),
-    output: Path = typer.Option(..., "-o", "--output", help="The .onnx file to write."),
-    checkpoint: Optional[Path] = typer.Option(None, help="A training checkpoint or a state dict (.pt / .pth); random init without."),
+    arch: Optional[str] = typer.Option(None, "--arch", "-a", help="Generator architecture; --list shows them."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The .onnx file to write."),
+    checkpoint: Optional[Path] = typer.Option(None, help="Training checkpoint or state dict (.pt / .pth); random init without."),
     style_name: Optional[str] = typer.Option(None, "--style-name", help="Style name stored in the metadata."),
-    fp16: bool = typer.Option(False, "--fp16", help="Also write NAME.fp16.onnx (used on CUDA)."),
+    fp16: bool = typer.Option(False, "--fp16", help="Also write NAME.fp16.onnx (picked automatically on CUDA)."),
     opset: int = typer.Option(17, help="ONNX opset."),
     overwrite: bool = typer.Option(False, "--overwrite", "-y", help="Replace an existing output."),
+    list_archs: bool = typer.Option(False, "--list", help="List the architectures and exit."),
 ) -> None:
-    """Export a generator (random init or a checkpoint) with dynamic size and a parity check."""
-    _require_training()
+    """Export a generator (random init or a checkpoint): dynamic size, metadata, parity-checked."""
+    require_training()
     from training.export.onnx import export_generator
+    from training.models.registry import generator_names, get_arch
 
-    export_generator(arch, output, checkpoint=checkpoint, style_name=style_name, fp16=fp16, opset=opset, overwrite=overwrite)
+    if list_archs:
+        for name in generator_names():
+            spec = get_arch(name)
+            typer.echo(f"{name:12s} {spec.paper}")
+        return
+    if arch is None or output is None:
+        raise UsageError("--arch and -o are required (see 'vidanime export-onnx --help')")
+    report = export_generator(arch, output, checkpoint=checkpoint, style_name=style_name, fp16=fp16, opset=opset, overwrite=overwrite)
+    stderr_console.print(f"wrote {report.path} ({arch}, {report.params:,} parameters)", highlight=False)
+    if report.fp16_path:
+        stderr_console.print(f"wrote {report.fp16_path} (fp16 weights, fp32 in / out)", highlight=False)
+    for label, diff in report.parity.items():
+        stderr_console.print(f"parity {label}: max |onnx - torch| = {diff:.1e}  ok", highlight=False)

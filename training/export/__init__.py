@@ -1,0 +1,1 @@
+"""Export trained generators to ONNX for the vidanime runtime."""

@@ -1,0 +1,173 @@
+"""PyTorch generator -> ONNX with dynamic batch / height / width, the metadata the runtime reads,
+and a parity check against PyTorch on two sizes (an error when it fails)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from torch import nn
+
+from training.models.registry import ArchSpec, generator_names, get_arch
+from training.models.weights import load_generator_weights, read_checkpoint
+from vidanime import __version__
+from vidanime.engine.contract import META_PREFIX, format_range
+from vidanime.errors import UsageError, VidanimeError
+from vidanime.outputs import atomic_output
+
+log = logging.getLogger(__name__)
+
+PARITY_TOL = {"fp32": 1e-3, "fp16": 1e-2}
+
+
+@dataclass
+class ExportReport:
+    path: Path
+    params: int
+    parity: dict[str, float] = field(default_factory=dict)  # "fp32 64x96" -> max abs diff
+    fp16_path: Path | None = None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def build_generator(arch: str, checkpoint: Path | None = None, **overrides: object) -> tuple[nn.Module, ArchSpec]:
+    try:
+        spec = get_arch(arch)
+    except KeyError as exc:
+        raise UsageError(f"unknown architecture {arch!r}; generators: {', '.join(generator_names())}") from exc
+    if spec.role != "generator":
+        raise UsageError(f"{arch} is a {spec.role.replace('_', ' ')}, not an image-to-image generator; nothing to convert with")
+    state = None
+    if checkpoint is not None:
+        state, info = read_checkpoint(checkpoint)
+        if info.get("arch") not in (None, arch):
+            raise UsageError(f"{checkpoint.name} holds a {info['arch']} generator, not {arch}")
+        overrides = {**dict(info.get("arch_kwargs") or {}), **overrides}  # e.g. the width it was trained at
+    model = spec.build(**overrides)
+    if checkpoint is not None:
+        load_generator_weights(model, checkpoint, state)
+    return model.eval(), spec
+
+
+def metadata_for(spec: ArchSpec, style_name: str | None, provenance: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    meta = {
+        "arch": spec.name,
+        "style": style_name or spec.name,
+        "input_range": format_range(spec.input_range),
+        "output_range": format_range(spec.output_range),
+        "layout": spec.layout,
+        "channel_order": spec.channel_order,
+        "size_multiple": str(spec.size_multiple),
+        "train_resolution": str(spec.train_resolution),
+        "output_activation": spec.output_activation,
+        "provenance": provenance,
+        "exporter": f"vidanime {__version__}, torch {torch.__version__}",
+    }
+    meta.update(extra or {})
+    return {META_PREFIX + k: v for k, v in meta.items()}
+
+
+def _write_onnx(model: nn.Module, path: Path, opset: int, sample: torch.Tensor, metadata: dict[str, str]) -> None:
+    axes = {0: "batch", 2: "height", 3: "width"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (sample,), str(path), input_names=["input"], output_names=["output"],
+            dynamic_axes={"input": axes, "output": axes}, opset_version=opset, dynamo=False,
+        )  # fmt: skip
+    proto = onnx.load(str(path))
+    for key, value in metadata.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(proto)
+    onnx.save(proto, str(path))
+
+
+def to_fp16(src: Path, dst: Path) -> None:
+    """fp16 weights and compute, fp32 inputs / outputs (the runtime feeds fp32 either way)."""
+    from onnxconverter_common import float16
+
+    proto = onnx.load(str(src))
+    with warnings.catch_warnings():  # it warns for every tiny weight it rounds to fp16's range
+        warnings.simplefilter("ignore")
+        half = float16.convert_float_to_float16(proto, keep_io_types=True)
+    onnx.save(half, str(dst))
+
+
+def parity_sizes(multiple: int) -> list[tuple[int, int, int]]:
+    """Two (batch, height, width) probes: different aspect, neither square."""
+    m = max(multiple, 8)
+    return [(1, 8 * m, 12 * m), (2, 9 * m, 5 * m)]
+
+
+def check_parity(model: nn.Module, path: Path, multiple: int, tolerance: float, label: str) -> dict[str, float]:
+    """Max |ONNX Runtime - PyTorch| on two sizes; raises when over ``tolerance``."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    results = {}
+    gen = torch.Generator().manual_seed(0)
+    for b, h, w in parity_sizes(multiple):
+        x = torch.rand(b, 3, h, w, generator=gen) * 2 - 1
+        with torch.no_grad():
+            ref = model(x).numpy()
+        out = session.run(None, {"input": x.numpy()})[0]
+        if out.shape != ref.shape:
+            raise VidanimeError(f"parity check failed for {path.name}: shape {out.shape} vs PyTorch {ref.shape}")
+        diff = float(np.abs(out.astype(np.float32) - ref).max())
+        results[f"{label} {h}x{w}"] = diff
+        if not diff <= tolerance:
+            raise VidanimeError(f"parity check failed for {path.name} at {h}x{w}: max abs diff {diff:.2e} > {tolerance:g}")
+    return results
+
+
+def export_generator(
+    arch: str,
+    output: Path,
+    checkpoint: Path | None = None,
+    style_name: str | None = None,
+    fp16: bool = False,
+    opset: int = 17,
+    overwrite: bool = False,
+    overrides: dict[str, object] | None = None,
+    extra_metadata: dict[str, str] | None = None,
+) -> ExportReport:
+    """Export ``arch`` (random init or ``checkpoint``) to ``output`` and check parity."""
+    if output.suffix != ".onnx":
+        raise UsageError(f"output {output} should end in .onnx")
+    if output.exists() and not overwrite:
+        raise UsageError(f"output {output} exists: pass --overwrite to replace it")
+    if not output.parent.is_dir():
+        raise VidanimeError(f"output folder {output.parent} does not exist")
+    model, spec = build_generator(arch, checkpoint, **(overrides or {}))
+    if checkpoint is not None:
+        provenance = f"checkpoint {checkpoint.name} sha256:{sha256_of(checkpoint)[:16]}"
+    else:
+        provenance = "random init (untrained)"
+    provenance += f"; exported {_dt.date.today().isoformat()}"
+    meta = metadata_for(spec, style_name, provenance, extra_metadata)
+    sample = torch.zeros(1, 3, 8 * max(spec.size_multiple, 8), 8 * max(spec.size_multiple, 8))
+    report = ExportReport(output, sum(p.numel() for p in model.parameters()))
+    with atomic_output(output) as tmp:
+        _write_onnx(model, tmp, opset, sample, meta)
+        report.parity.update(check_parity(model, tmp, spec.size_multiple, PARITY_TOL["fp32"], "fp32"))
+        if fp16:
+            half = output.with_name(output.stem + ".fp16.onnx")
+            with atomic_output(half) as tmp16:
+                to_fp16(tmp, tmp16)
+                report.parity.update(check_parity(model, tmp16, spec.size_multiple, PARITY_TOL["fp16"], "fp16"))
+            report.fp16_path = half
+    return report

@@ -1,0 +1,77 @@
+"""A registry that maps architecture names to builders and to the contract of what they build.
+
+Every entry carries what the runtime and the benchmark need to know without building the model:
+value range, layout, channel order, output activation, size multiple, source paper and the
+published parameter count (see the README's architecture table for how ours compares).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from torch import nn
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    name: str
+    builder: Callable[..., nn.Module]
+    family: str
+    role: str  # "generator" (image to image), "noise_generator" (z to image) or "discriminator"
+    paper: str
+    published_params: int | None = None
+    published_note: str = ""
+    counted_params: int | None = None  # counted from the reference layer lists (prior art)
+    input_range: tuple[float, float] = (-1.0, 1.0)
+    output_range: tuple[float, float] = (-1.0, 1.0)
+    layout: str = "NCHW"
+    channel_order: str = "RGB"
+    output_activation: str = "tanh"
+    size_multiple: int = 4
+    train_resolution: int = 256
+    defaults: dict[str, object] = field(default_factory=dict)
+
+    def build(self, **overrides: object) -> nn.Module:
+        return self.builder(**{**self.defaults, **overrides})
+
+
+ARCHS: dict[str, ArchSpec] = {}
+
+
+def register(spec: ArchSpec) -> ArchSpec:
+    if spec.name in ARCHS:
+        raise ValueError(f"architecture {spec.name!r} registered twice")
+    ARCHS[spec.name] = spec
+    return spec
+
+
+def get_arch(name: str) -> ArchSpec:
+    _load_all()
+    if name not in ARCHS:
+        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHS))}")
+    return ARCHS[name]
+
+
+def generator_names() -> list[str]:
+    _load_all()
+    return sorted(n for n, s in ARCHS.items() if s.role == "generator")
+
+
+def all_archs() -> dict[str, ArchSpec]:
+    _load_all()
+    return dict(ARCHS)
+
+
+def _load_all() -> None:
+    """Import every family module once so their ``register`` calls run (explicit list, no magic)."""
+    from training.models import (  # noqa: F401
+        animatedgan,
+        animegan,
+        animeganv3,
+        cartoongan,
+        cyclegan,
+        dcgan,
+        discriminators,
+        lightweight,
+    )
