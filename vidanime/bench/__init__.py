@@ -1,0 +1,1 @@
+"""Measuring generators: graph statistics, latency, machine limits."""
