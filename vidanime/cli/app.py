@@ -11,11 +11,10 @@ import os
 import sys
 import traceback
 
-import click
 import typer
 
 from vidanime import __version__
-from vidanime.cli import convert_cmd, export_cmd, styles_cmd
+from vidanime.cli import convert_cmd, export_cmd, styles_cmd, train_cmd
 from vidanime.errors import VidanimeError
 
 app = typer.Typer(
@@ -45,10 +44,11 @@ def _root(
 convert_cmd.register(app)
 export_cmd.register(app)
 styles_cmd.register(app)
+train_cmd.register(app)
 
 
 def _fail(message: str, code: int) -> int:
-    click.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {message}", err=True)
     return code
 
 
@@ -77,16 +77,18 @@ def run(args: list[str], debug: bool = False) -> int:
     try:
         result = app(args=args, prog_name="vidanime", standalone_mode=False)
         return result if isinstance(result, int) else 0
-    except (KeyboardInterrupt, typer.Abort, click.exceptions.Abort):
+    except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted; no partial output was kept", 130)
     except VidanimeError as exc:
         if debug:
             traceback.print_exc()
         return _fail(str(exc), exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        if isinstance(exc, (typer.Exit, click.exceptions.Exit)) or type(exc).__name__ == "Exit":
+        if isinstance(exc, typer.Exit) or type(exc).__name__ == "Exit":
             return int(getattr(exc, "exit_code", 0))
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Click / Typer usage errors
+        if type(exc).__name__ == "Abort":
+            return _fail("interrupted; no partial output was kept", 130)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's (Click's) usage errors
             return _fail(f"{exc.format_message()} (see '{_help_hint(exc)}')", int(exc.exit_code))
         if debug:
             traceback.print_exc()

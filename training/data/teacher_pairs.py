@@ -1,0 +1,52 @@
+"""(photo, teacher rendering) pairs for distillation, rendered once and cached on disk."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from training.teacher.cel import CelParams, cel_shade
+from vidanime.images.io import read_image
+
+
+def _key(path: Path, scale: float, max_side: int, params: CelParams) -> str:
+    stat = path.stat()
+    raw = json.dumps([str(path.resolve()), stat.st_size, stat.st_mtime_ns, scale, max_side, params.as_dict()], sort_keys=True)
+    return hashlib.sha1(raw.encode()).hexdigest()[:20]
+
+
+def render_pairs(
+    paths: Sequence[Path],
+    cache_dir: Path,
+    scales: Sequence[float] = (1.0, 0.5),
+    max_side: int = 768,
+    params: CelParams | None = None,
+    on_item: "callable | None" = None,  # type: ignore[valid-type]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Inputs and teacher targets at each scale (long side capped at ``max_side``)."""
+    p = params or CelParams()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    inputs, targets = [], []
+    for path in paths:
+        image, _ = read_image(path)
+        for scale in scales:
+            s = min(1.0, max_side / max(image.shape[:2])) * scale
+            img = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
+            if min(img.shape[:2]) < 96:
+                continue
+            cached = cache_dir / f"{_key(path, scale, max_side, p)}.png"
+            if cached.is_file():
+                target = cv2.cvtColor(cv2.imread(str(cached)), cv2.COLOR_BGR2RGB)
+            else:
+                target = cel_shade(img, p)
+                cv2.imwrite(str(cached), cv2.cvtColor(target, cv2.COLOR_RGB2BGR))
+            inputs.append(img)
+            targets.append(target)
+        if on_item is not None:
+            on_item()
+    return inputs, targets

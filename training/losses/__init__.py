@@ -1,0 +1,1 @@
+"""Loss functions of the seed papers: small, separately tested functions."""

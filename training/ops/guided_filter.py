@@ -1,0 +1,25 @@
+"""Differentiable guided filter (He et al.) with box filters as cumulative sums: O(1) per pixel."""
+
+from __future__ import annotations
+
+import torch
+
+
+def box_filter(x: torch.Tensor, r: int) -> torch.Tensor:
+    """Sum over a (2r+1)^2 window, zero outside (divide by ``box_filter(ones)`` for the mean)."""
+    c = x.cumsum(dim=2)
+    c = torch.cat([c[:, :, r : 2 * r + 1], c[:, :, 2 * r + 1 :] - c[:, :, : -2 * r - 1], c[:, :, -1:] - c[:, :, -2 * r - 1 : -r - 1]], dim=2)
+    c = c.cumsum(dim=3)
+    return torch.cat([c[..., r : 2 * r + 1], c[..., 2 * r + 1 :] - c[..., : -2 * r - 1], c[..., -1:] - c[..., -2 * r - 1 : -r - 1]], dim=3)
+
+
+def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) -> torch.Tensor:
+    """Filter ``src`` (N, C, H, W) guided by ``guide`` (N, C or 1, H, W); both need H, W > 2r+1."""
+    n = box_filter(torch.ones_like(guide[:, :1]), r)
+    mean_g = box_filter(guide, r) / n
+    mean_s = box_filter(src, r) / n
+    cov = box_filter(guide * src, r) / n - mean_g * mean_s
+    var = box_filter(guide * guide, r) / n - mean_g * mean_g
+    a = cov / (var + eps)
+    b = mean_s - a * mean_g
+    return (box_filter(a, r) / n) * guide + box_filter(b, r) / n

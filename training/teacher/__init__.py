@@ -1,0 +1,1 @@
+"""Classical (non-learned) stylisers used as distillation teachers."""

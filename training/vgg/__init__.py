@@ -1,0 +1,1 @@
+"""VGG feature extractors for perceptual losses, with offline weight loading."""
