@@ -53,6 +53,7 @@ class TrainConfig:
     sample_every: int = 500
     checkpoint_every: int = 250
     max_minutes: float | None = None  # stop (with a checkpoint) after this long
+    stop_at: int | None = None  # stop (with a checkpoint) at this step; resume later
     export: bool = True
     style_name: str | None = None
     vgg_path: Path | None = None
@@ -231,6 +232,8 @@ class Trainer:
                 if self.dist.is_main:
                     self.save_checkpoint()
                 barrier(self.dist)
+            if self.config.stop_at is not None and self.step >= self.config.stop_at:
+                break
             if self.config.max_minutes and (time.perf_counter() - start) > 60 * self.config.max_minutes:
                 log.info("time budget reached at step %d", self.step)
                 break

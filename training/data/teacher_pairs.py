@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from training.teacher.cel import CelParams, cel_shade
+from vidanime.errors import VidanimeError
 from vidanime.images.io import read_image
 
 
@@ -37,7 +38,7 @@ def render_pairs(
         for scale in scales:
             s = min(1.0, max_side / max(image.shape[:2])) * scale
             img = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
-            if min(img.shape[:2]) < 96:
+            if min(img.shape[:2]) < 48:  # too small to teach anything at this scale
                 continue
             cached = cache_dir / f"{_key(path, scale, max_side, p)}.png"
             if cached.is_file():
@@ -49,4 +50,6 @@ def render_pairs(
             targets.append(target)
         if on_item is not None:
             on_item()
+    if not inputs:
+        raise VidanimeError("no usable photos for distillation (all smaller than 48 px)")
     return inputs, targets

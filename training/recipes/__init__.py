@@ -9,10 +9,10 @@ from training.recipes.base import Recipe
 
 
 def all_recipes() -> dict[str, type[Recipe]]:
-    from training.recipes import distill
+    from training.recipes import animegan, cartoongan, cyclegan, dcgan, distill, whitebox
 
     found: dict[str, type[Recipe]] = {}
-    for module in (distill,):
+    for module in (distill, whitebox, animegan, cartoongan, cyclegan, dcgan):
         for cls in module.RECIPES:
             found[cls.name] = cls
     return found

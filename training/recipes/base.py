@@ -173,10 +173,13 @@ class Amp:
     def autocast(self) -> Any:
         return torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.enabled)
 
-    def backward_step(self, loss: torch.Tensor, opt: torch.optim.Optimizer) -> None:
-        opt.zero_grad(set_to_none=True)
+    def backward_step(self, loss: torch.Tensor, *opts: torch.optim.Optimizer) -> None:
+        """Zero, backpropagate, step every optimiser in ``opts``, then update the loss scale."""
+        for opt in opts:
+            opt.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
-        self.scaler.step(opt)
+        for opt in opts:
+            self.scaler.step(opt)
         self.scaler.update()
 
 

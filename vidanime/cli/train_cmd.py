@@ -49,6 +49,7 @@ def train(
     seed: int = typer.Option(0, help="Random seed (batches are a function of seed and step)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out from its last checkpoint."),
     max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="Stop with a checkpoint after this long."),
+    stop_at: Optional[int] = typer.Option(None, "--stop-at", help="Stop with a checkpoint at this step (resume later)."),
     sample_every: int = typer.Option(500, help="Write a sample grid every N steps."),
     checkpoint_every: int = typer.Option(250, help="Checkpoint every N steps."),
     log_every: int = typer.Option(20, help="Log mean losses every N steps."),
@@ -84,7 +85,7 @@ def train(
     style_paths = read_image_list(style) if style is not None else None
     config = TrainConfig(
         recipe=recipe, out=out, hyper=hp, device=device, seed=seed, amp=not no_amp, resume=resume,
-        log_every=log_every, sample_every=sample_every, checkpoint_every=checkpoint_every, max_minutes=max_minutes,
+        log_every=log_every, sample_every=sample_every, checkpoint_every=checkpoint_every, max_minutes=max_minutes, stop_at=stop_at,
         export=not no_export, style_name=style_name, vgg_path=vgg,
         data_note={"photos": str(photos), "n_photos": len(photo_paths), "style": str(style) if style else None,
                    "n_style": len(style_paths) if style_paths else 0},
@@ -127,3 +128,21 @@ def frames(
         f"{video.name}: kept {stats.kept} of {stats.seen} sampled frames "
         f"({stats.black} near-black, {stats.duplicate} near-duplicate skipped) -> {out_dir}", highlight=False,
     )  # fmt: skip
+
+
+@dataset_app.command("smooth")
+def smooth(
+    style_dir: Path = typer.Argument(..., help="Folder of style images."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Where to write them. Default: STYLE_DIR_smooth beside it."),
+) -> None:
+    """Edge-smoothed copies of style images (the negatives of the edge-promoting loss); cached."""
+    require_training()
+    from training.data.batches import list_images
+    from training.data.edge_smooth import smooth_folder
+
+    paths = list_images(style_dir)
+    target = out_dir or style_dir.with_name(style_dir.name + "_smooth")
+    with make_progress(False, unit="img/s") as progress:
+        task = progress.add_task("smooth", total=len(paths))
+        smooth_folder(paths, target, lambda: progress.advance(task))
+    stderr_console.print(f"{len(paths)} edge-smoothed images in {target}", highlight=False)

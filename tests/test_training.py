@@ -1,0 +1,154 @@
+"""The trainer: every recipe end to end, learning, exact resume, data-parallel replicas."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from factories import frame_pattern  # noqa: E402
+from training.data.batches import PairedSource  # noqa: E402
+from training.recipes import all_recipes  # noqa: E402
+from training.recipes.base import apply_overrides  # noqa: E402
+from training.trainer import TrainConfig, Trainer  # noqa: E402
+from vidanime.cli.app import run  # noqa: E402
+from vidanime.engine.session import open_session  # noqa: E402
+from vidanime.errors import UsageError  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def image_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("data")
+    photos, styles = root / "photos", root / "styles"
+    photos.mkdir()
+    styles.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(photos / f"p{i}.jpg"), frame_pattern(i, 72, 90))
+        flat = np.zeros((70, 70, 3), np.uint8)
+        flat[:, 35:] = (40 * i, 200, 90)
+        cv2.rectangle(flat, (10, 10), (50, 50), (0, 0, 0), 2)
+        cv2.imwrite(str(styles / f"s{i}.png"), flat)
+    return photos, styles
+
+
+def small_overrides(recipe: str) -> list[str]:
+    sets = ["--steps", "3", "--batch-size", "2", "--crop", "64" if recipe == "dcgan" else "32"]
+    if recipe in ("lightweight", "animegan", "animeganv2", "cartoongan"):
+        sets += ["--set", "init_steps=1"]
+    if recipe in ("cel-distill", "lightweight"):
+        sets += ["--set", "generator_kwargs.width=8"]
+    return sets
+
+
+@pytest.mark.parametrize("recipe", sorted(all_recipes()))
+def test_every_recipe_runs_end_to_end(recipe: str, image_dirs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photos, styles = image_dirs
+    out = tmp_path / "run"
+    code = run(["train", recipe, "--photos", str(photos), "--style", str(styles), "--out", str(out), "-q",
+                "--sample-every", "3", "--log-every", "1", "--checkpoint-every", "2", *small_overrides(recipe)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    rows = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in rows] == [1, 2, 3]
+    assert all(np.isfinite(v) for r in rows for k, v in r.items())
+    assert (out / "loss.png").stat().st_size > 1000 and (out / "samples" / "step_000003.png").is_file()
+    assert (out / "checkpoints" / "last.pt").is_file()
+    if recipe != "dcgan":
+        engine = open_session(out / "generator.onnx", "cpu")
+        assert engine.contract.arch == all_recipes()[recipe].generator_arch
+
+
+def test_train_refuses_to_clobber_a_run_and_bad_overrides(image_dirs: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photos, _ = image_dirs
+    args = ["train", "cel-distill", "--photos", str(photos), "--out", str(tmp_path / "r"), "-q", "--no-export", *small_overrides("cel-distill")]
+    assert run(args) == 0
+    assert run(args) == 2 and "--resume" in capsys.readouterr().err
+    assert run([*args, "--set", "no_such=1"]) == 2
+    assert run(["train", "cartoongan", "--photos", str(photos), "--out", str(tmp_path / "c"), "-q"]) == 2
+    assert "needs --style" in capsys.readouterr().err
+    with pytest.raises(UsageError):
+        apply_overrides(all_recipes()["dcgan"].hyper_cls(), ["lr_g"])
+
+
+def paired(size: int = 48) -> PairedSource:
+    inputs = [frame_pattern(i, 64, 64) for i in range(2)]
+    targets = [cv2.GaussianBlur(255 - im, (5, 5), 0) for im in inputs]
+    return PairedSource(inputs, targets, size, batch_size=2, seed=3)
+
+
+def distill_config(out: Path, steps: int, **extra: object) -> TrainConfig:
+    hp = apply_overrides(all_recipes()["cel-distill"].hyper_cls(), [f"steps={steps}", "w_perceptual=0", "generator_kwargs.width=8", "lr_g=0.003"])
+    return TrainConfig("cel-distill", out, hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False, **extra)  # type: ignore[arg-type]
+
+
+def test_supervised_overfit_loss_falls_by_half(tmp_path: Path) -> None:
+    result = Trainer(distill_config(tmp_path / "o", 120), all_recipes()["cel-distill"], paired()).run()
+    rows = [json.loads(line) for line in (tmp_path / "o" / "log.jsonl").read_text().splitlines()]
+    first, last = np.mean([r["l1"] for r in rows[:5]]), np.mean([r["l1"] for r in rows[-5:]])
+    assert result.finished and last <= 0.5 * first, (first, last)
+
+
+def test_resume_gives_the_same_next_losses(tmp_path: Path) -> None:
+    cls = all_recipes()["cel-distill"]
+    Trainer(distill_config(tmp_path / "straight", 8), cls, paired()).run()
+    Trainer(distill_config(tmp_path / "split", 8, stop_at=4), cls, paired()).run()
+    Trainer(distill_config(tmp_path / "split", 8, resume=True), cls, paired()).run()
+    straight = [json.loads(x) for x in (tmp_path / "straight" / "log.jsonl").read_text().splitlines()]
+    split = [json.loads(x) for x in (tmp_path / "split" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in split] == list(range(1, 9))
+    for a, b in zip(straight[4:], split[4:]):
+        assert a["l1"] == pytest.approx(b["l1"], rel=1e-5, abs=1e-7)
+
+
+def test_resume_of_a_gan_recipe_restores_both_optimisers(image_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    photos, styles = image_dirs
+    base = ["train", "animeganv2", "--photos", str(photos), "--style", str(styles), "-q", "--no-export", "--log-every", "1",
+            "--batch-size", "2", "--crop", "32", "--set", "init_steps=1"]  # fmt: skip
+    assert run([*base, "--out", str(tmp_path / "a"), "--steps", "4"]) == 0
+    assert run([*base, "--out", str(tmp_path / "b"), "--steps", "4", "--stop-at", "2"]) == 0
+    assert run([*base, "--out", str(tmp_path / "b"), "--steps", "4", "--resume"]) == 0
+    a = [json.loads(x) for x in (tmp_path / "a" / "log.jsonl").read_text().splitlines()]
+    b = [json.loads(x) for x in (tmp_path / "b" / "log.jsonl").read_text().splitlines()]
+    for key in ("d", "adv", "content", "colour"):
+        assert a[3][key] == pytest.approx(b[3][key], rel=1e-4), key
+
+
+DDP_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, torch
+    sys.path.insert(0, {tests!r})
+    from test_training import distill_config, paired
+    from training.recipes import all_recipes
+    from training.trainer import Trainer
+    torch.set_num_threads(1)
+    out = __import__("pathlib").Path({out!r})
+    trainer = Trainer(distill_config(out, 3), all_recipes()["cel-distill"], paired())
+    before = {{k: v.clone() for k, v in trainer.raw_models["generator"].state_dict().items()}}
+    torch.save(before, out / f"init{{os.environ['RANK']}}.pt")
+    state = {{k: v.clone() for k, v in trainer.raw_models["generator"].state_dict().items()}}
+    trainer.run()
+    torch.save(trainer.raw_models["generator"].state_dict(), out / f"rank{{os.environ['RANK']}}.pt")
+    """
+)
+
+
+def test_two_process_gloo_run_keeps_replicas_equal(tmp_path: Path) -> None:
+    out = tmp_path / "ddp"
+    out.mkdir()
+    script = tmp_path / "ddp.py"
+    script.write_text(DDP_SCRIPT.format(tests=str(Path(__file__).parent), out=str(out)))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517", str(script)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    r0, r1 = torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
+    init = torch.load(out / "init0.pt")
+    assert all(torch.equal(r0[k], r1[k]) for k in r0)  # replicas identical after training
+    assert any(not torch.equal(r0[k], init[k]) for k in r0)  # and training changed them
+    assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]
