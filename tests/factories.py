@@ -122,3 +122,19 @@ def audio_summary(path: Path) -> tuple[str, float] | None:
                 first = float(frame.time or 0.0)
             samples += frame.samples
         return stream.codec_context.name, samples / rate
+
+
+def make_onnx_graph(path: Path, nodes: list, inputs: list, outputs: list, initializers: list | None = None, metadata: dict[str, str] | None = None) -> Path:
+    """Save a hand-built ONNX graph (opset 17)."""
+    import onnx
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializers or [])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    for key, value in (metadata or {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return path

@@ -8,6 +8,7 @@ from typing import Callable, Optional
 import typer
 
 from vidanime.cli.progress import make_progress, stderr_console
+from vidanime.engine.contract import parse_range
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.pipeline.convert import ConvertRequest, load_stylizer, plan_jobs, run_jobs, video_options
 from vidanime.styles.registry import DEFAULT_STYLE, resolve_style
@@ -16,6 +17,24 @@ from vidanime.video.encode import CODECS, EncodeSettings
 
 def register(app: typer.Typer) -> None:
     app.command("convert")(convert)
+
+
+def contract_overrides(layout: str | None, input_range: str | None, output_range: str | None, bgr: bool) -> dict[str, object]:
+    """Command-line contract fields, checked; only the ones given."""
+    found: dict[str, object] = {}
+    if layout is not None:
+        if layout.upper() not in ("NCHW", "NHWC"):
+            raise UsageError("--layout takes NCHW or NHWC")
+        found["layout"] = layout.upper()
+    for key, value in (("input_range", input_range), ("output_range", output_range)):
+        if value is not None:
+            try:
+                found[key] = parse_range(value)
+            except VidanimeError as exc:
+                raise UsageError(str(exc)) from exc
+    if bgr:
+        found["channel_order"] = "BGR"
+    return found
 
 
 def convert(
@@ -39,6 +58,10 @@ def convert(
     overwrite: bool = typer.Option(False, "--overwrite", "-y", help="Replace an existing output."),
     strict: bool = typer.Option(False, "--strict", help="Fail if any input frame cannot be decoded (default: warn)."),
     threads: Optional[int] = typer.Option(None, help="CPU inference threads. Default: all usable cores."),
+    layout: Optional[str] = typer.Option(None, help="Override the model's layout: NCHW or NHWC."),
+    input_range: Optional[str] = typer.Option(None, "--input-range", help="Override the model's input range, e.g. -1,1 or 0,1."),
+    output_range: Optional[str] = typer.Option(None, "--output-range", help="Override the model's output range."),
+    bgr: bool = typer.Option(False, "--bgr", help="The model takes and returns BGR (e.g. White-box, CartoonGAN ports)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Stylise a video (audio, timing and rotation kept), an image, or a folder of both."""
@@ -61,6 +84,7 @@ def convert(
         keep_audio=not no_audio,
         strict=strict,
         threads=threads,
+        contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
     )
     jobs = plan_jobs(source, output, chosen.name, overwrite)
     stylizer, engine = load_stylizer(chosen, request)

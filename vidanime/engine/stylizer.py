@@ -68,6 +68,26 @@ def pad_to_multiple(frames: np.ndarray, multiple: int) -> np.ndarray:
     return np.pad(frames, ((0, 0), (0, ph), (0, pw), (0, 0)), mode=mode)
 
 
+def tile_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Tile offsets covering ``length``: step ``tile - overlap``, the last one flush with the end."""
+    if length <= tile:
+        return [0]
+    starts = list(range(0, length - tile, tile - overlap))
+    return starts + [length - tile]
+
+
+def feather(th: int, tw: int, overlap: int) -> np.ndarray:
+    """Blend weights: 1 inside, linear ramps over ``overlap`` pixels at every edge."""
+    def ramp(n: int) -> np.ndarray:
+        r = np.ones(n, np.float32)
+        k = min(overlap, n // 2)
+        r[:k] = np.linspace(1 / (k + 1), 1, k, dtype=np.float32)
+        r[n - k :] = r[:k][::-1]
+        return r
+
+    return (ramp(th)[:, None] * ramp(tw)[None, :])[..., None]
+
+
 @dataclass
 class Stylizer:
     """Apply one generator to batches of frames of any size."""
@@ -88,18 +108,39 @@ class Stylizer:
         n, h, w, _ = frames.shape
         work_h, work_w = scaled_size(h, w, self.short_side)
         x = resize_batch(frames, work_h, work_w)
-        if self.contract.fixed_size is not None:
-            x = resize_batch(x, *self.contract.fixed_size)
+        fixed = self.contract.fixed_size
+        if fixed is not None and (work_h > 1.5 * fixed[0] or work_w > 1.5 * fixed[1]):
+            out = np.stack([self._tiled(frame, *fixed) for frame in x])
+        elif fixed is not None:  # close to the model's size: resize in, resize out
+            out = resize_batch(self._stylise_exact(resize_batch(x, *fixed)), work_h, work_w)
         else:
-            x = pad_to_multiple(x, self.contract.size_multiple)
-        y = self._infer(to_model_input(x, self.contract))
-        out = from_model_output(y, self.contract)
-        if self.contract.fixed_size is not None:
-            out = resize_batch(out, work_h, work_w)
-        else:
-            out = out[:, :work_h, :work_w]
+            out = self._stylise_exact(pad_to_multiple(x, self.contract.size_multiple))[:, :work_h, :work_w]
         out_h, out_w = self.output_size(h, w)
         return np.ascontiguousarray(resize_batch(out, out_h, out_w))
+
+    def _stylise_exact(self, x: np.ndarray) -> np.ndarray:
+        """uint8 frames already at a size the model takes -> uint8 frames."""
+        return from_model_output(self._infer(to_model_input(x, self.contract)), self.contract)
+
+    def _tiled(self, frame: np.ndarray, th: int, tw: int) -> np.ndarray:
+        """A frame much larger than a fixed-size model: overlapping tiles, feathered together."""
+        h, w = frame.shape[:2]
+        ph, pw = max(0, th - h), max(0, tw - w)
+        if ph or pw:  # one side shorter than the tile: mirror it up to size
+            frame = np.pad(frame, ((0, ph), (0, pw), (0, 0)), mode="symmetric")
+        big_h, big_w = frame.shape[:2]
+        overlap = max(8, min(th, tw) // 8)
+        ys, xs = tile_starts(big_h, th, overlap), tile_starts(big_w, tw, overlap)
+        tiles = np.stack([frame[y : y + th, x : x + tw] for y in ys for x in xs])
+        styled = self._stylise_exact(tiles).astype(np.float32)
+        acc = np.zeros((big_h, big_w, 3), np.float32)
+        weight = np.zeros((big_h, big_w, 1), np.float32)
+        ramp = feather(th, tw, overlap)
+        for i, (y, x) in enumerate((y, x) for y in ys for x in xs):
+            acc[y : y + th, x : x + tw] += styled[i] * ramp
+            weight[y : y + th, x : x + tw] += ramp
+        out = acc / np.maximum(weight, 1e-6)
+        return np.clip(np.rint(out[:h, :w]), 0, 255).astype(np.uint8)
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
         if not self.contract.batch_fixed or x.shape[0] == 1:

@@ -15,6 +15,7 @@ from vidanime.errors import UsageError, VidanimeError
 from vidanime.images.io import is_image_path, read_image, write_image
 from vidanime.outputs import atomic_output, check_output, default_output
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, estimate_frames
+from vidanime.styles.inspect import contract_from_dict
 from vidanime.styles.registry import Style, resolve_style
 from vidanime.video.decode import VideoReader
 from vidanime.video.encode import EncodeSettings
@@ -41,6 +42,7 @@ class ConvertRequest:
     keep_audio: bool = True
     strict: bool = False
     threads: int | None = None
+    contract_overrides: dict[str, object] = field(default_factory=dict)  # --layout, --input-range, --bgr ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,11 @@ def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: boo
 
 
 def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:
+    """Open the style's model; what ``styles add`` found, then the command line, refine its contract."""
     engine = open_session(style.path, request.device, request.threads)
+    saved = style.sidecar.get("contract")
+    contract = contract_from_dict(engine.contract, saved) if isinstance(saved, dict) else engine.contract
+    engine.contract = contract_from_dict(contract, request.contract_overrides)
     stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size)
     return stylizer, engine
 

@@ -74,8 +74,9 @@ def resolve_style(name_or_path: str | None) -> Style:
     if name in styles:
         return styles[name]
     listed = ", ".join(sorted(styles)) or "none"
+    example = {"shinkai": "Shinkai_53.onnx", "hayao": "AnimeGANv3_Hayao_36.onnx", "paprika": "Paprika_54.onnx"}.get(name.lower(), "FILE.onnx")
     hint = (
-        f"add one with 'vidanime styles add {name} FILE.onnx' (e.g. a public AnimeGANv2/v3 ONNX file), "
+        f"get it with 'vidanime styles add {name} {example}' (the public AnimeGANv2/v3 ONNX releases work), "
         "train one with 'vidanime train', or pass --style path/to/model.onnx"
     )
     raise StyleNotFoundError(f"style {name!r} is not installed (installed: {listed}); {hint}")
