@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from vidanime import __version__
-from vidanime.cli import convert_cmd, export_cmd, styles_cmd, train_cmd
+from vidanime.cli import convert_cmd, eval_cmd, export_cmd, styles_cmd, train_cmd
 from vidanime.errors import VidanimeError
 
 app = typer.Typer(
@@ -45,6 +45,7 @@ convert_cmd.register(app)
 export_cmd.register(app)
 styles_cmd.register(app)
 train_cmd.register(app)
+eval_cmd.register(app)
 
 
 def _fail(message: str, code: int) -> int:

@@ -10,7 +10,7 @@ import typer
 from vidanime.cli.progress import make_progress, stderr_console
 from vidanime.engine.contract import parse_range
 from vidanime.errors import UsageError, VidanimeError
-from vidanime.pipeline.convert import ConvertRequest, load_stylizer, plan_jobs, run_jobs, video_options
+from vidanime.pipeline.convert import ConvertRequest, load_stylizer, plan_jobs, run_jobs, smoother_factory, video_options
 from vidanime.styles.registry import DEFAULT_STYLE, resolve_style
 from vidanime.video.encode import CODECS, EncodeSettings
 
@@ -54,6 +54,8 @@ def convert(
     codec: str = typer.Option("auto", help=f"Video codec: auto (h264; vp9 for .webm), {', '.join(CODECS)}."),
     crf: int = typer.Option(18, help="Quality for x264/x265/VP9/AV1 (lower is better, bigger)."),
     preset: str = typer.Option("medium", help="x264/x265 speed preset (ultrafast ... veryslow)."),
+    temporal: str = typer.Option("flow", help="Flicker removal: flow (motion-compensated), ema, or off."),
+    temporal_strength: float = typer.Option(0.9, "--temporal-strength", help="0 = per-frame output, toward 1 = steadier."),
     no_audio: bool = typer.Option(False, "--no-audio", help="Drop the audio track."),
     overwrite: bool = typer.Option(False, "--overwrite", "-y", help="Replace an existing output."),
     strict: bool = typer.Option(False, "--strict", help="Fail if any input frame cannot be decoded (default: warn)."),
@@ -85,7 +87,10 @@ def convert(
         strict=strict,
         threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
+        temporal=temporal,
+        temporal_strength=temporal_strength,
     )
+    smoothers = smoother_factory(request)
     jobs = plan_jobs(source, output, chosen.name, overwrite)
     stylizer, engine = load_stylizer(chosen, request)
     options = video_options(request, engine.device)
@@ -95,7 +100,7 @@ def convert(
             task = progress.add_task(name, total=total)
             return lambda n: progress.advance(task, n)
 
-        results = run_jobs(jobs, stylizer, options, track, keep_going=source.is_dir())
+        results = run_jobs(jobs, stylizer, options, track, keep_going=source.is_dir(), smoother_factory=smoothers)
     failed = [r for r in results if r.error]
     if not quiet:
         for r in results:

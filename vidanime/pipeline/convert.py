@@ -16,6 +16,7 @@ from vidanime.images.io import is_image_path, read_image, write_image
 from vidanime.outputs import atomic_output, check_output, default_output
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, estimate_frames
 from vidanime.styles.inspect import contract_from_dict
+from vidanime.temporal.smoothing import TemporalSmoother
 from vidanime.styles.registry import Style, resolve_style
 from vidanime.video.decode import VideoReader
 from vidanime.video.encode import EncodeSettings
@@ -43,6 +44,8 @@ class ConvertRequest:
     strict: bool = False
     threads: int | None = None
     contract_overrides: dict[str, object] = field(default_factory=dict)  # --layout, --input-range, --bgr ...
+    temporal: str = "flow"
+    temporal_strength: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def run_jobs(
     options: VideoOptions,
     progress_factory: Callable[[str, int | None], Callable[[int], None]],
     keep_going: bool,
+    smoother_factory: Callable[[], FrameSmoother | None] = lambda: None,
 ) -> list[JobResult]:
     """Run jobs in order; in folder mode one bad file is reported and the rest go on."""
     results = []
@@ -150,13 +154,21 @@ def run_jobs(
                 result = convert_image(job, stylizer)
                 progress_factory(job.source.name, 1)(1)
             else:
-                result = convert_one_video(job, stylizer, options, progress_factory)
+                result = convert_one_video(job, stylizer, options, progress_factory, smoother_factory())
         except VidanimeError as exc:
             if not keep_going:
                 raise
             result = JobResult(job, error=str(exc))
         results.append(result)
     return results
+
+
+def smoother_factory(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
+    """A fresh smoother per video (history never leaks between files)."""
+    if request.temporal == "off":
+        return lambda: None
+    TemporalSmoother(request.temporal, request.temporal_strength)  # validate the options now
+    return lambda: TemporalSmoother(request.temporal, request.temporal_strength)
 
 
 def video_options(request: ConvertRequest, device: str) -> VideoOptions:

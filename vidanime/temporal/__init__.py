@@ -1,0 +1,1 @@
+"""Temporal consistency: smoothing stylised video (flow-guided), and measuring flicker."""
