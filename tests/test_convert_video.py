@@ -17,7 +17,8 @@ from vidanime.cli.app import run
 
 
 def convert(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
-    code = run(["convert", *map(str, args), "--quiet"])
+    """Per-frame conversion (smoothing off: these tests compare each frame with the model's output)."""
+    code = run(["convert", *map(str, args), "--quiet", "--temporal", "off"])
     return code, capsys.readouterr().err
 
 

@@ -50,7 +50,7 @@ def convert_and_compare(tmp_path: Path, style: str, expected: "callable", size: 
     tag = Path(style).stem
     clip = make_clip(tmp_path / f"in_{tag}.mp4", n_frames=4, size=size, audio=None)
     out = tmp_path / f"out_{tag}.mp4"
-    assert run(["convert", str(clip), "--style", style, "-o", str(out), "-q", *extra]) == 0
+    assert run(["convert", str(clip), "--style", style, "-o", str(out), "-q", "--temporal", "off", *extra]) == 0
     _, f_in, _ = read_frames(clip)
     _, f_out, _ = read_frames(out)
     assert len(f_out) == len(f_in)

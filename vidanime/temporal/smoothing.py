@@ -4,7 +4,9 @@
   width) and blend it with the current output where the flow is reliable: where the previous
   *input* frame, warped the same way, matches the current input (a photometric check, one flow
   instead of the two a forward-backward test needs). Occluded or mis-tracked pixels take the
-  current frame, so moving edges do not ghost.
+  current frame, so moving edges do not ghost. Where the warped previous output and the current
+  output differ by much more than flicker does (a fade, a light switched on), the current output
+  wins, so real changes are not dragged behind.
 * ``ema``: an exponential moving average of the outputs, no motion compensation (ghosts on motion).
 * Scene cuts (the colour histogram changes a lot, or the flow is mostly unreliable) reset the
   history: the first frame after a cut is the per-frame output.
@@ -47,7 +49,7 @@ class SmoothStats:
 class TemporalSmoother:
     """Call with (inputs, outputs) uint8 batches in frame order; returns smoothed outputs."""
 
-    def __init__(self, mode: str = "flow", strength: float = 0.9, flow_width: int = 480, cut_threshold: float = 0.5, tolerance: float = 10.0) -> None:
+    def __init__(self, mode: str = "flow", strength: float = 0.9, flow_width: int = 480, cut_threshold: float = 0.5, tolerance: float = 10.0, change_gate: float = 40.0) -> None:
         if mode not in MODES:
             raise UsageError(f"--temporal takes {', '.join(MODES)}")
         if not 0.0 <= strength < 1.0:
@@ -55,6 +57,7 @@ class TemporalSmoother:
         self.mode, self.strength, self.flow_width = mode, strength, flow_width
         self.cut_threshold = cut_threshold
         self.tolerance = tolerance  # grey levels of input mismatch at which trust falls to 1/e
+        self.change_gate = change_gate  # output levels: a larger frame-to-frame change is real, not flicker
         self.flow = FlowEstimator("fast") if mode == "flow" else None
         self.stats = SmoothStats()
         self._reset()
@@ -106,8 +109,11 @@ class TemporalSmoother:
             return None
         self.stats.reliable_share += (share - self.stats.reliable_share) / self.stats.frames
         h, w = cur.shape[:2]
-        mask = cv2.resize(cv2.GaussianBlur(trust, (0, 0), 1.0), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
         warped = warp(self._prev_out, resize_flow(to_prev, h, w))
+        sh, sw = grey.shape
+        gap = np.abs(cv2.resize(warped, (sw, sh), interpolation=cv2.INTER_AREA) - cv2.resize(cur, (sw, sh), interpolation=cv2.INTER_AREA)).mean(-1)
+        keep = trust * np.exp(-((gap / self.change_gate) ** 2))
+        mask = cv2.resize(cv2.GaussianBlur(keep, (0, 0), 1.0), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
         out = cur + (self.strength * mask) * (warped - cur)
         self._prev_grey, self._prev_out = grey, out
         return out
