@@ -9,6 +9,7 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnx
@@ -22,6 +23,9 @@ from vidanime.engine.contract import META_PREFIX, format_range
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.outputs import atomic_output
 
+if TYPE_CHECKING:
+    from training.export.quantize import Int8Report
+
 log = logging.getLogger(__name__)
 
 PARITY_TOL = {"fp32": 1e-3, "fp16": 1e-2}
@@ -33,6 +37,7 @@ class ExportReport:
     params: int
     parity: dict[str, float] = field(default_factory=dict)  # "fp32 64x96" -> max abs diff
     fp16_path: Path | None = None
+    int8: "Int8Report | None" = None
 
 
 def sha256_of(path: Path) -> str:
@@ -144,6 +149,7 @@ def export_generator(
     overwrite: bool = False,
     overrides: dict[str, object] | None = None,
     extra_metadata: dict[str, str] | None = None,
+    int8_calibration: list[Path] | None = None,
 ) -> ExportReport:
     """Export ``arch`` (random init or ``checkpoint``) to ``output`` and check parity."""
     if output.suffix != ".onnx":
@@ -170,4 +176,21 @@ def export_generator(
                 to_fp16(tmp, tmp16)
                 report.parity.update(check_parity(model, tmp16, spec.size_multiple, PARITY_TOL["fp16"], "fp16"))
             report.fp16_path = half
+    if int8_calibration:
+        report.int8 = export_int8(output, int8_calibration)
     return report
+
+
+def export_int8(fp32: Path, calibration: list[Path]) -> "Int8Report":
+    """``NAME.int8.onnx`` beside ``fp32``, calibrated on crops of ``calibration`` images."""
+    from training.data.batches import load_images
+    from training.export.quantize import calibration_crops, quantize_int8
+    from vidanime.engine.session import open_session
+
+    contract = open_session(fp32, "cpu").contract
+    crops = calibration_crops(load_images(calibration, 1024), size=max(256, contract.size_multiple))
+    target = fp32.with_name(fp32.stem + ".int8.onnx")
+    with atomic_output(target) as tmp:
+        result = quantize_int8(fp32, tmp, contract, crops)
+    result.path = target
+    return result

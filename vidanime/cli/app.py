@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from vidanime import __version__
-from vidanime.cli import convert_cmd, eval_cmd, export_cmd, styles_cmd, train_cmd
+from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, styles_cmd, train_cmd
 from vidanime.errors import VidanimeError
 
 app = typer.Typer(
@@ -46,6 +46,7 @@ export_cmd.register(app)
 styles_cmd.register(app)
 train_cmd.register(app)
 eval_cmd.register(app)
+bench_cmd.register(app)
 
 
 def _fail(message: str, code: int) -> int:

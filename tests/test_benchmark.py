@@ -1,0 +1,61 @@
+"""`vidanime benchmark --quick --json`: every field present and sane (no timing thresholds)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import pytest
+
+pytest.importorskip("torch")
+
+from factories import frame_pattern  # noqa: E402
+from training.export.onnx import export_generator  # noqa: E402
+from vidanime.bench.paper import feasibility_note, required_tflops  # noqa: E402
+from vidanime.cli.app import run  # noqa: E402
+from vidanime.engine.session import open_session  # noqa: E402
+
+
+def test_quick_benchmark_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "bench.json"
+    assert run(["benchmark", "--quick", "--json", str(out), "--plot", str(tmp_path / "bench.png")]) == 0
+    data = json.loads(out.read_text())
+    assert data["machine"]["cores"] >= 1 and data["machine"]["cpu"] and data["machine"]["onnxruntime"]
+    assert data["peak_gflops"]["fp32"] > 0 and data["peak_gflops"]["int8"] > 0
+    rows = {r["name"]: r for r in data["models"]}
+    light = rows["lightweight"]
+    assert light["params"] == 1_467_075 and light["gmacs"]["720x1280"] == pytest.approx(114.84, abs=0.01)
+    for key in ("fp32@256x256", "int8@256x256"):
+        lat = light["latency"][key]
+        assert 0 < lat["p10_ms"] <= lat["median_ms"] <= lat["p90_ms"]
+        assert 0 < light["peak_percent"][key] < 300
+    assert light["int8_psnr_db"] > 20
+    paper = data["paper"]
+    assert [r["model"] for r in paper["rows"]] == ["lightweight", "animegan", "cartoongan", "cyclegan"]
+    assert paper["rows"][0]["our_ratio"] == 1.0 and paper["rows"][2]["paper_ratio"] == pytest.approx(148.02 / 15.23, abs=0.01)
+    assert any("exceed" in n or "above" in n for n in paper["notes"])
+    e2e = data["end_to_end"]
+    assert e2e["frames"] == 8 and e2e["fps_end_to_end"] > 0 and e2e["fps_model_only"] > 0
+    assert set(e2e["stage_seconds"]) == {"decode", "infer", "smooth", "encode"}
+    assert (tmp_path / "bench.png").stat().st_size > 5000
+    assert "end to end" in capsys.readouterr().out
+
+
+def test_feasibility_arithmetic() -> None:
+    assert required_tflops(100.0, 10.0) == pytest.approx(20.0)  # 200 GFLOP in 10 ms
+    assert feasibility_note("lightweight", 114.8) is not None
+    assert feasibility_note("lightweight", 10.0) is None and feasibility_note("unknown", 1e6) is None
+
+
+def test_int8_export_stays_close_to_fp32(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(4):
+        cv2.imwrite(str(photos / f"{i}.png"), frame_pattern(i, 300, 320))
+    report = export_generator("lightweight", tmp_path / "lw.onnx", overrides={"width": 8}, int8_calibration=sorted(photos.iterdir()))
+    assert report.int8 is not None and report.int8.psnr_vs_fp32 > 30
+    engine = open_session(report.int8.path, "cpu")
+    assert engine.contract.arch == "lightweight"  # metadata survives quantization
+    assert run(["export-onnx", "--arch", "lightweight", "-o", str(tmp_path / "x.onnx"), "--int8"]) == 2
+    assert "--calibration" in capsys.readouterr().err

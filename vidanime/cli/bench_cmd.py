@@ -1,0 +1,85 @@
+"""``vidanime benchmark``: numbers to choose a model and a device by."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from vidanime.cli.progress import stderr_console
+
+
+def register(app: typer.Typer) -> None:
+    app.command("benchmark")(benchmark)
+
+
+def benchmark(
+    quick: bool = typer.Option(False, "--quick", help="A fast subset (two generators, 256x256, short clip): under a minute on a CPU."),
+    device: str = typer.Option("cpu", help="cpu or cuda."),
+    arch: list[str] = typer.Option([], "--arch", help="Only these registry generators (repeatable)."),
+    model: list[Path] = typer.Option([], "--model", help="Also benchmark this ONNX file (repeatable)."),
+    no_int8: bool = typer.Option(False, "--no-int8", help="Skip the int8 rows on CPU."),
+    calibration: Optional[Path] = typer.Option(None, "--calibration", help="Photos for int8 calibration (and its PSNR)."),
+    runs: int = typer.Option(5, help="Timed runs per measurement (after a warm-up)."),
+    no_e2e: bool = typer.Option(False, "--no-e2e", help="Skip the end-to-end conversion."),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="Write every figure and the machine description here."),
+    plot_path: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG chart here."),
+) -> None:
+    """Latency, throughput and cost of every generator, beside the papers' timings and the machine's peak."""
+    from vidanime.bench.runner import BenchOptions, run_benchmark
+
+    options = BenchOptions(
+        device=device, quick=quick, archs=list(arch) or None, models=list(model), int8=not no_int8,
+        calibration=calibration, runs=runs, e2e=not no_e2e,
+    )  # fmt: skip
+    with stderr_console.status("benchmark") as status:
+        result = run_benchmark(options, lambda s: status.update(s))
+    print_tables(result)
+    if json_path is not None:
+        json_path.write_text(json.dumps(result, indent=2))
+        stderr_console.print(f"wrote {json_path}", highlight=False)
+    if plot_path is not None:
+        from vidanime.bench.chart import plot
+
+        plot(result, plot_path)
+        stderr_console.print(f"wrote {plot_path}", highlight=False)
+
+
+def print_tables(result: dict) -> None:  # type: ignore[type-arg]
+    console = Console()
+    m = result["machine"]
+    size = "256x256" if result["quick"] else "720x1280"
+    peaks = ", ".join(f"{k} {v} G{'OP' if k == 'int8' else 'FLOP'}/s" for k, v in result["peak_gflops"].items())
+    table = Table(title=f"{m['cpu']} - {m['cores']} cores - {result['device']} - peak {peaks}")
+    for col in ("model", "params", "GMAC 256²", "GMAC 720p", f"fp32 ms @{size}", "% peak", f"int8 ms @{size}", "int8 speed-up", "int8 PSNR"):
+        table.add_column(col, justify="right" if col != "model" else "left")
+    for r in result["models"]:
+        fp = r["latency"].get(f"fp32@{size}", {}).get("median_ms")
+        q = r["latency"].get(f"int8@{size}", {}).get("median_ms")
+        table.add_row(
+            r["name"], f"{r['params'] / 1e6:.2f} M", f"{r['gmacs']['256x256']:.1f}", f"{r['gmacs']['720x1280']:.1f}",
+            f"{fp:.1f}" if fp else "-", f"{r['peak_percent'].get(f'fp32@{size}', 0):.0f} %",
+            f"{q:.1f}" if q else "-", f"{fp / q:.2f}x" if fp and q else "-",
+            f"{r['int8_psnr_db']:.1f} dB" if r.get("int8_psnr_db") else "-",
+        )  # fmt: skip
+    console.print(table)
+    p = result["paper"]
+    ptable = Table(title=f"{p['source']} (ours measured at {p['measured_at']})")
+    for col in ("model", "paper ms", "paper ratio", "our ms", "our ratio"):
+        ptable.add_column(col)
+    for row in p["rows"]:
+        ptable.add_row(row["model"], str(row["paper_ms"]), str(row["paper_ratio"]), str(row.get("our_ms", "-")), str(row.get("our_ratio", "-")))
+    console.print(ptable)
+    for note in p["notes"]:
+        console.print(f"note: {note}", highlight=False)
+    e2e = result.get("end_to_end")
+    if e2e and "fps_end_to_end" in e2e:
+        console.print(
+            f"end to end ({e2e['style']}, {e2e['frames']} frames {e2e['size']}, temporal {e2e['temporal']}): "
+            f"{e2e['fps_end_to_end']} fps vs model-only {e2e['fps_model_only']} fps (ratio {e2e['ratio']}); "
+            f"seconds by stage {e2e['stage_seconds']}", highlight=False,
+        )  # fmt: skip
