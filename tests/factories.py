@@ -138,3 +138,14 @@ def make_onnx_graph(path: Path, nodes: list, inputs: list, outputs: list, initia
     onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path
+
+
+def lightweight_macs(width: int, h: int, w: int) -> int:
+    """MACs of the lightweight (White-box) UNet at ``width``, from its layer list by hand."""
+    c1, c2, c4 = width, 2 * width, 4 * width
+    full, half, quarter = h * w, h * w // 4, h * w // 16
+    return (
+        full * (3 * c1 * 49 + c1 * c1 * 9 + c1 * 3 * 49)
+        + half * (c1 * c1 * 9 + c1 * c2 * 9 + c2 * c2 * 9 + c2 * c1 * 9)
+        + quarter * (c2 * c2 * 9 + c2 * c4 * 9 + 8 * c4 * c4 * 9 + c4 * c2 * 9)
+    )

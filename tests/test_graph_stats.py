@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from factories import lightweight_macs
 from vidanime.bench.graph_stats import graph_stats
 
 
@@ -42,10 +43,5 @@ def test_lightweight_macs_equal_its_layer_list(tmp_path: Path) -> None:
     path = tmp_path / "lw.onnx"
     export_generator("lightweight", path)
     h, w = 720, 1280
-    full, half, quarter = h * w, h * w // 4, h * w // 16
-    expected = (
-        full * (3 * 32 * 49 + 32 * 32 * 9 + 32 * 3 * 49)
-        + half * (32 * 32 * 9 + 32 * 64 * 9 + 64 * 64 * 9 + 64 * 32 * 9)
-        + quarter * (64 * 64 * 9 + 64 * 128 * 9 + 8 * 128 * 128 * 9 + 128 * 64 * 9)
-    )
+    expected = lightweight_macs(32, h, w)
     assert graph_stats(path, h, w).macs == expected

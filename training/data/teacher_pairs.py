@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Sequence
 
@@ -45,7 +46,9 @@ def render_pairs(
                 target = cv2.cvtColor(cv2.imread(str(cached)), cv2.COLOR_BGR2RGB)
             else:
                 target = cel_shade(img, p)
-                cv2.imwrite(str(cached), cv2.cvtColor(target, cv2.COLOR_RGB2BGR))
+                tmp = cached.with_name(f".{cached.stem}.{os.getpid()}.png")  # ranks may render the same file
+                cv2.imwrite(str(tmp), cv2.cvtColor(target, cv2.COLOR_RGB2BGR))
+                os.replace(tmp, cached)
             inputs.append(img)
             targets.append(target)
         if on_item is not None:

@@ -4,7 +4,6 @@ and a parity check against PyTorch on two sizes (an error when it fails)."""
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import logging
 import warnings
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from vidanime import __version__
 from vidanime.engine.contract import META_PREFIX, format_range
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.outputs import atomic_output
+from vidanime.styles.store import sha256_file
 
 if TYPE_CHECKING:
     from training.export.quantize import Int8Report
@@ -38,14 +38,6 @@ class ExportReport:
     parity: dict[str, float] = field(default_factory=dict)  # "fp32 64x96" -> max abs diff
     fp16_path: Path | None = None
     int8: "Int8Report | None" = None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def build_generator(arch: str, checkpoint: Path | None = None, **overrides: object) -> tuple[nn.Module, ArchSpec]:
@@ -160,7 +152,7 @@ def export_generator(
         raise VidanimeError(f"output folder {output.parent} does not exist")
     model, spec = build_generator(arch, checkpoint, **(overrides or {}))
     if checkpoint is not None:
-        provenance = f"checkpoint {checkpoint.name} sha256:{sha256_of(checkpoint)[:16]}"
+        provenance = f"checkpoint {checkpoint.name} sha256:{sha256_file(checkpoint)[:16]}"
     else:
         provenance = "random init (untrained)"
     provenance += f"; exported {_dt.date.today().isoformat()}"

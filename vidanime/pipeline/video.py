@@ -111,7 +111,7 @@ def convert_video(
     note = dropped_streams_note(reader.path)
     if note:
         report.notes.append(note)
-    has_audio = options.keep_audio and bool(reader._container.streams.audio)
+    has_audio = options.keep_audio and reader.has_audio
     writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.path if has_audio else None)
     depth = max(2, 2 * options.batch_size)
     decoded: "queue.Queue[Any]" = queue.Queue(maxsize=depth)

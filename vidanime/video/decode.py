@@ -99,6 +99,10 @@ class VideoReader:
         )
 
     @property
+    def has_audio(self) -> bool:
+        return bool(self._container.streams.audio)
+
+    @property
     def frames_lost(self) -> int:
         """Frames the file promised but we could not decode (corrupt or truncated data)."""
         declared = self.info.frame_count
