@@ -9,6 +9,7 @@ quantize the graph as it is and say so.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,12 +67,16 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
 
     with tempfile.TemporaryDirectory() as tmp:
         source, preprocessed = fp32, False
+        here = os.getcwd()
+        os.chdir(tmp)  # the pre-processor leaves scratch files in the working directory when it fails
         try:
             pre = Path(tmp) / "pre.onnx"
-            quant_pre_process(str(fp32), str(pre))
+            quant_pre_process(str(fp32.resolve()), str(pre))
             source, preprocessed = pre, True
         except Exception as exc:  # noqa: BLE001 - other exporters' graphs may defeat shape inference
             log.warning("int8: ONNX Runtime pre-processing failed (%s); quantizing the graph as it is", str(exc).splitlines()[0])
+        finally:
+            os.chdir(here)
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # the quantizer logs a warning per 1-D constant it skips
