@@ -17,8 +17,9 @@ def segment(image: np.ndarray, method: str = "felzenszwalb", **kw: float) -> np.
     return slic(image, n_segments=int(kw.get("n_segments", 200)), compactness=kw.get("compactness", 10), start_label=0)
 
 
-def region_colour(image: np.ndarray, labels: np.ndarray, adaptive_std: float | None = None) -> np.ndarray:
-    """Each region's mean colour; with ``adaptive_std`` busy regions keep some of the image."""
+def region_colour(image: np.ndarray, labels: np.ndarray, adaptive_std: float | None = None, min_detail: float = 0.0) -> np.ndarray:
+    """Each region's mean colour; with ``adaptive_std`` busy regions keep some of the image
+    (flat ones at least ``min_detail`` of it)."""
     n = int(labels.max()) + 1
     flat = labels.ravel()
     count = np.maximum(np.bincount(flat, minlength=n), 1).astype(np.float64)
@@ -28,7 +29,7 @@ def region_colour(image: np.ndarray, labels: np.ndarray, adaptive_std: float | N
     if adaptive_std:
         sq = np.stack([np.bincount(flat, px[:, c] ** 2, n) for c in range(px.shape[1])], 1) / count[:, None]
         std = np.sqrt(np.maximum(sq - mean**2, 0)).mean(1)
-        keep = (std**2 / (std**2 + adaptive_std**2))[labels][..., None]
+        keep = np.maximum(std**2 / (std**2 + adaptive_std**2), min_detail)[labels][..., None]
         out = out + keep * (image - out)
     return out.astype(np.float32)
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from training.data.filters import guided_filter, luminance, to_float, to_uint8
+from training.data.superpixels import region_colour
 
 
 @dataclass(frozen=True)
@@ -60,18 +61,7 @@ def structure(smooth: np.ndarray, p: CelParams) -> np.ndarray:
     from skimage.segmentation import felzenszwalb
 
     labels = felzenszwalb(smooth, scale=p.segment_scale, sigma=p.segment_sigma, min_size=p.segment_min_size)
-    n = int(labels.max()) + 1
-    flat = labels.ravel()
-    count = np.maximum(np.bincount(flat, minlength=n), 1).astype(np.float32)
-    pixels = smooth.reshape(-1, 3)
-    mean = np.stack([np.bincount(flat, pixels[:, c], n) for c in range(3)], 1) / count[:, None]
-    sq = np.stack([np.bincount(flat, pixels[:, c] ** 2, n) for c in range(3)], 1) / count[:, None]
-    std = np.sqrt(np.maximum(sq - mean**2, 0.0)).mean(axis=1)
-    detail = std**2 / (std**2 + p.flat_std**2)  # 0 for flat regions, -> 1 for busy ones
-    detail = np.maximum(detail, p.min_detail).astype(np.float32)
-    region = mean[labels].astype(np.float32)
-    keep = detail[labels][..., None]
-    flat_image = region + keep * (smooth - region)
+    flat_image = region_colour(smooth, labels, adaptive_std=p.flat_std, min_detail=p.min_detail)
     # region borders follow the photo's edges where it has them, and fade where it has none
     return np.clip(guided_filter(smooth, flat_image, p.blend_radius, p.blend_eps), 0.0, 1.0)
 
