@@ -9,6 +9,8 @@ from typing import Sequence
 import av
 import numpy as np
 
+from vidanime.video.encode import encode_signal
+
 
 def make_onnx_generator(
     path: Path,
@@ -90,14 +92,7 @@ def make_clip(
             seconds = float((stamps[-1] * tb)) + 1 / fps
             total = int(seconds * audio_rate)
             t = np.arange(total) / audio_rate
-            tone = (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-            chunk = 1024
-            for start in range(0, total, chunk):
-                samples = np.stack([tone[start : start + chunk]] * 2)
-                af = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp", layout="stereo")
-                af.sample_rate, af.pts, af.time_base = audio_rate, start, Fraction(1, audio_rate)
-                out.mux(aus.encode(af))
-            out.mux(aus.encode(None))
+            encode_signal(out, aus, 0.2 * np.sin(2 * np.pi * 440 * t), audio_rate)
     return path
 
 

@@ -15,6 +15,8 @@ import av
 import cv2
 import numpy as np
 
+from vidanime.video.encode import encode_signal
+
 W, H, FPS, SECONDS, RATE = 640, 360, 24, 4, 48000
 
 
@@ -59,12 +61,7 @@ def main(out: Path) -> None:
         container.mux(video.encode(None))
         t = np.arange(SECONDS * RATE) / RATE
         tone = 0.15 * np.sin(2 * np.pi * np.where((t % 1) < 0.5, 440, 660) * t) * np.minimum(1, (t % 0.5) * 20)
-        for start in range(0, len(t), 1024):
-            chunk = np.stack([tone[start : start + 1024]] * 2).astype(np.float32)
-            af = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-            af.sample_rate, af.pts, af.time_base = RATE, start, Fraction(1, RATE)
-            container.mux(audio.encode(af))
-        container.mux(audio.encode(None))
+        encode_signal(container, audio, tone, RATE)
 
 
 if __name__ == "__main__":

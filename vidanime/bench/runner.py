@@ -17,6 +17,7 @@ from vidanime.bench import machine, paper
 from vidanime.bench.graph_stats import count_params, graph_stats
 from vidanime.bench.latency import time_model
 from vidanime.bench.roofline import measure_peak
+from vidanime.video.encode import encode_signal
 
 QUICK_ARCHS = ("lightweight", "animeganv3")
 
@@ -181,12 +182,7 @@ def make_clip(path: Path, frames: int, height: int, width: int, fps: int = 24) -
             out.mux(vs.encode(frame))
         out.mux(vs.encode(None))
         samples = int(frames / fps * 48000)
-        tone = (0.1 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000)).astype(np.float32)
-        for start in range(0, samples, 1024):
-            af = av.AudioFrame.from_ndarray(np.stack([tone[start : start + 1024]] * 2), format="fltp", layout="stereo")
-            af.sample_rate, af.pts, af.time_base = 48000, start, Fraction(1, 48000)
-            out.mux(aus.encode(af))
-        out.mux(aus.encode(None))
+        encode_signal(out, aus, 0.1 * np.sin(2 * np.pi * 440 * np.arange(samples) / 48000), 48000)
 
 
 def end_to_end(options: BenchOptions, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
