@@ -26,9 +26,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 import torch
-from torch import nn
 
-from training.distributed import DistInfo, barrier, init_distributed, shutdown, unwrap, wrap
+from training.distributed import DistInfo, barrier, init_distributed, shutdown, wrap
 from training.plots import plot_losses, save_grid
 from training.recipes.base import Amp, Hyper, Recipe
 from vidanime.errors import UsageError, VidanimeError
@@ -271,7 +270,3 @@ class Trainer:
             extra_metadata={"recipe": self.recipe.name, "steps": str(self.step)},
         )
         return out
-
-
-def generator_of(models: dict[str, nn.Module]) -> nn.Module:
-    return unwrap(models["generator"])

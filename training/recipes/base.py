@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -192,11 +191,3 @@ def weighted(terms: dict[str, tuple[float, torch.Tensor]]) -> tuple[torch.Tensor
 def set_requires_grad(model: nn.Module, flag: bool) -> None:
     for p in model.parameters():
         p.requires_grad_(flag)
-
-
-def numpy_seed_everything(seed: int) -> None:
-    import random
-
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)

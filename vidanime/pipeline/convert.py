@@ -17,7 +17,7 @@ from vidanime.outputs import atomic_output, check_output, default_output
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, estimate_frames
 from vidanime.styles.inspect import contract_from_dict
 from vidanime.temporal.smoothing import TemporalSmoother
-from vidanime.styles.registry import Style, resolve_style
+from vidanime.styles.registry import Style
 from vidanime.video.decode import VideoReader
 from vidanime.video.encode import EncodeSettings
 

@@ -38,14 +38,6 @@ class Frame:
     pts: int  # in VideoInfo.time_base, start offset already removed
 
 
-def rotation_of(matrix: tuple[int, ...] | None) -> int:
-    """Display rotation (degrees, counter-clockwise, -180..180) from a display matrix."""
-    if not matrix:
-        return 0
-    a, b = matrix[0] / 65536.0, matrix[1] / 65536.0
-    return int(round(np.degrees(np.arctan2(b, a))))
-
-
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
     for item in frame.side_data:
         if "DISPLAYMATRIX" in str(item.type):
