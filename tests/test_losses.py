@@ -97,3 +97,41 @@ def test_grey_and_colour_shift() -> None:
     assert shifted.shape == x.shape and torch.equal(shifted[:, 0], shifted[:, 2])
     flat = torch.full((1, 3, 2, 2), 0.3)
     assert torch.allclose(random_colour_shift(flat, torch.Generator().manual_seed(1)), flat)  # weights sum to 1
+
+
+def test_gradient_l1_by_hand_and_blur_costs() -> None:
+    from training.losses.pixel import gradient_l1
+
+    step = torch.tensor([[[[0.0, 0.0, 1.0, 1.0]] * 2]])  # one sharp vertical edge, 2 rows
+    soft = torch.tensor([[[[0.0, 0.33, 0.67, 1.0]] * 2]])  # the same edge, blurred
+    assert gradient_l1(step, step).item() == 0
+    # width differences |.33-0| + |.34-1| + |.33-0| over 3 per row; height differences all 0
+    assert gradient_l1(soft, step).item() == pytest.approx((0.33 + 0.66 + 0.33) / 3, abs=1e-5)
+    assert torch.nn.functional.l1_loss(soft, step).item() < gradient_l1(soft, step).item()
+
+
+def test_multi_perceptual_normalises_each_depth() -> None:
+    from training.losses.content import multi_perceptual_l1
+    from training.vgg.network import VGGFeatures
+
+    torch.manual_seed(0)
+    net = VGGFeatures("vgg16", "conv2_2")
+    a, b = torch.rand(1, 3, 16, 16) * 2 - 1, torch.rand(1, 3, 16, 16) * 2 - 1
+    assert multi_perceptual_l1(net, b, b, ["conv1_2", "conv2_2"]).item() == 0
+    taps = net.taps(a, ["conv1_2", "conv2_2"])
+    assert taps[1].shape == net(a).shape and torch.allclose(taps[1], net(a))
+    fb = net.taps(b, ["conv1_2", "conv2_2"])
+    expected = sum(float((x - y).abs().mean() / y.abs().mean()) for x, y in zip(taps, fb)) / 2
+    assert multi_perceptual_l1(net, a, b, ["conv1_2", "conv2_2"]).item() == pytest.approx(expected, rel=1e-4)
+    with pytest.raises(ValueError):
+        net.taps(a, ["conv3_3"])  # beyond where the stack was cut
+
+
+def test_kid_is_near_zero_for_one_distribution_and_grows_with_a_shift() -> None:
+    from training.metrics.kid import kid
+
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(200, 16)), rng.normal(size=(200, 16))
+    same, _ = kid(x, y)
+    shifted, _ = kid(x, y + 1.0)
+    assert abs(same) < 0.05 and shifted > 10 * max(abs(same), 1e-3)

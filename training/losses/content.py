@@ -14,6 +14,16 @@ def perceptual_l1(vgg: nn.Module, a: torch.Tensor, b: torch.Tensor) -> torch.Ten
     return F.l1_loss(vgg(a), fb)
 
 
+def multi_perceptual_l1(vgg: nn.Module, a: torch.Tensor, b: torch.Tensor, layers: list[str]) -> torch.Tensor:
+    """Mean over ``layers`` of the L1 between VGG features, each normalised by the target's mean
+    magnitude so shallow (edges) and deep (shapes) layers pull alike."""
+    with torch.no_grad():
+        fb = vgg.taps(b, layers)
+    fa = vgg.taps(a, layers)
+    terms = [F.l1_loss(x, y) / (y.abs().mean() + 1e-6) for x, y in zip(fa, fb)]
+    return torch.stack(terms).mean()
+
+
 def gram(features: torch.Tensor) -> torch.Tensor:
     """Gram matrix normalised by C * H * W, as AnimeGAN does."""
     n, c, h, w = features.shape

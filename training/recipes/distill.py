@@ -1,6 +1,9 @@
-"""``cel-distill``: the bundled default style. A slim ``lightweight`` student learns to imitate
-the classical cel teacher (``training.teacher.cel``) on random crops of real photos:
-L1 + VGG perceptual loss, no discriminator."""
+"""Distillation of the bundled styles: a slim ``lightweight`` student learns to imitate a classical
+renderer (``training.teacher``) on random crops of real photos, with no discriminator.
+
+``cel-distill`` (cel v2): L1 + an image-gradient term (a soft average of a thin line costs in
+full) + VGG perceptual L1 at three depths (edges, textures, shapes). ``cel-v1-distill`` keeps
+v1's recipe (L1 + conv2_2) so the previous weights can be rebuilt."""
 
 from __future__ import annotations
 
@@ -13,36 +16,51 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.data.batches import PairedSource
-from training.data.teacher_pairs import render_pairs
-from training.losses.content import perceptual_l1
+from training.losses.content import multi_perceptual_l1
+from training.losses.pixel import gradient_l1
 from training.recipes.base import Amp, Hyper, Recipe, weighted
+from training.teacher.pairs import render_pairs
 
 
 @dataclass
 class DistillHyper(Hyper):
+    teacher: str = "cel"
     batch_size: int = 8
     crop: int = 192
-    steps: int = 6_000
+    steps: int = 4_000
     lr_g: float = 5e-4
     beta1: float = 0.9
     beta2: float = 0.99
     w_l1: float = 1.0
-    w_perceptual: float = 0.002
+    w_gradient: float = 1.0
+    w_perceptual: float = 0.05
     perceptual_every: int = 4  # VGG costs 3x the student's step on a CPU; every 4th step keeps its pull
-    vgg: str = "vgg16:conv2_2"
+    perceptual_layers: str = "conv1_2,conv2_2,conv3_3"
+    vgg: str = "vgg16:conv3_3"
     generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16})
+
+
+@dataclass
+class DistillV1Hyper(DistillHyper):
+    teacher: str = "cel-v1"
+    steps: int = 6_000
+    w_gradient: float = 0.0
+    w_perceptual: float = 0.002
+    perceptual_layers: str = "conv2_2"
+    vgg: str = "vgg16:conv2_2"
 
 
 class CelDistill(Recipe):
     name = "cel-distill"
-    summary = "bundled 'cel' style: slim lightweight student distilled from the classical cel teacher"
+    summary = "bundled 'cel' v2: slim lightweight student distilled from the cel v2 renderer (L1 + gradient + 3-depth VGG)"
     generator_arch = "lightweight"
-    hyper_cls = DistillHyper
+    hyper_cls: type[Hyper] = DistillHyper
     needs_style = False
 
     def make_source(self, photos: list[Path], styles: list[Path] | None, seed: int, cache_dir: Path) -> PairedSource:
-        inputs, targets = render_pairs(photos, cache_dir / "teacher")
-        return PairedSource(inputs, targets, self.hp.crop, self.hp.batch_size, seed)
+        hp: DistillHyper = self.hp  # type: ignore[assignment]
+        inputs, targets = render_pairs(photos, cache_dir / "teacher", teacher=hp.teacher)
+        return PairedSource(inputs, targets, hp.crop, hp.batch_size, seed)
 
     def build_models(self) -> dict[str, nn.Module]:
         return {"generator": self.build_generator()}
@@ -59,9 +77,13 @@ class CelDistill(Recipe):
             group["lr"] = hp.lr_g * (0.05 + 0.95 * 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item()))
         with amp.autocast():
             out = g(batch["photo"])
-            terms = {"l1": (hp.w_l1, F.l1_loss(out, batch["target"]))}
+            target = batch["target"]
+            terms = {"l1": (hp.w_l1, F.l1_loss(out, target))}
+            if hp.w_gradient > 0:
+                terms["gradient"] = (hp.w_gradient, gradient_l1(out, target))
             if self.vgg is not None and hp.w_perceptual > 0 and step % hp.perceptual_every == 0:
-                terms["perceptual"] = (hp.w_perceptual, perceptual_l1(self.vgg, out, batch["target"]))
+                layers = hp.perceptual_layers.split(",")
+                terms["perceptual"] = (hp.w_perceptual, multi_perceptual_l1(self.vgg, out, target, layers))
             loss, logged = weighted(terms)
         amp.backward_step(loss, opts["generator"])
         logged["total"] = float(loss.detach())
@@ -72,4 +94,10 @@ class CelDistill(Recipe):
         return {"photo": cols["photo"], "teacher": batch["target"], "student": cols["generated"]}
 
 
-RECIPES = [CelDistill]
+class CelV1Distill(CelDistill):
+    name = "cel-v1-distill"
+    summary = "the previous bundled 'cel' (v1, now cel-v1): L1 + VGG16 conv2_2 against the v1 renderer"
+    hyper_cls = DistillV1Hyper
+
+
+RECIPES = [CelDistill, CelV1Distill]

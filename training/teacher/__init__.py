@@ -1,1 +1,25 @@
-"""Classical (non-learned) stylisers used as distillation teachers."""
+"""Classical renderers that the bundled styles are distilled from, by name."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+Shade = Callable[[np.ndarray], np.ndarray]
+
+
+def _cel() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.cel import CelParams, cel_shade
+
+    return cel_shade, CelParams().as_dict()
+
+
+def _cel_v1() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.cel_v1 import CelParams, cel_shade
+
+    return cel_shade, CelParams().as_dict()
+
+
+# name -> () -> (render function, its parameters, for cache keys and model cards)
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1}

@@ -65,10 +65,24 @@ class VGGFeatures(nn.Module):
         return super().train(False)  # always frozen
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.taps(x, [self.layer])[0]
+
+    def taps(self, x: torch.Tensor, layers: list[str]) -> list[torch.Tensor]:
+        """Outputs of several conv layers (each at or before the truncation point) in one pass."""
+        wanted = {layer_index(self.arch, layer) for layer in layers}
+        if max(wanted) >= len(self.features):
+            raise ValueError(f"{self.arch} is truncated at {self.layer}; cannot tap {layers}")
         x = ((x + 1) / 2 - self.mean) / self.std
         if self.preprocess == "caffe":
             x = x.flip(1)
-        return self.features(x)
+        found = []
+        for i, module in enumerate(self.features):
+            x = module(x)
+            if i in wanted:
+                found.append(x)
+                if len(found) == len(wanted):
+                    break
+        return found
 
     def load_features(self, state: dict[str, torch.Tensor]) -> None:
         """Load a torchvision-format state dict (``features.*``; classifier keys ignored)."""

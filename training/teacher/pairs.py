@@ -6,32 +6,34 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import cv2
 import numpy as np
 
-from training.teacher.cel import CelParams, cel_shade
+from training.teacher import TEACHERS
 from vidanime.errors import VidanimeError
 from vidanime.images.io import read_image
 
 
-def _key(path: Path, scale: float, max_side: int, params: CelParams) -> str:
+def _key(path: Path, scale: float, max_side: int, teacher: str, params: dict[str, object]) -> str:
     stat = path.stat()
-    raw = json.dumps([str(path.resolve()), stat.st_size, stat.st_mtime_ns, scale, max_side, params.as_dict()], sort_keys=True)
+    raw = json.dumps([str(path.resolve()), stat.st_size, stat.st_mtime_ns, scale, max_side, teacher, params], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
 def render_pairs(
     paths: Sequence[Path],
     cache_dir: Path,
+    teacher: str = "cel",
     scales: Sequence[float] = (1.0, 0.5),
     max_side: int = 768,
-    params: CelParams | None = None,
-    on_item: "callable | None" = None,  # type: ignore[valid-type]
+    on_item: Callable[[], None] | None = None,
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Inputs and teacher targets at each scale (long side capped at ``max_side``)."""
-    p = params or CelParams()
+    """Inputs and ``teacher``'s renderings at each scale (long side capped at ``max_side``)."""
+    if teacher not in TEACHERS:
+        raise VidanimeError(f"unknown teacher {teacher!r}; known: {', '.join(TEACHERS)}")
+    shade, params = TEACHERS[teacher]()
     cache_dir.mkdir(parents=True, exist_ok=True)
     inputs, targets = [], []
     for path in paths:
@@ -41,11 +43,11 @@ def render_pairs(
             img = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
             if min(img.shape[:2]) < 48:  # too small to teach anything at this scale
                 continue
-            cached = cache_dir / f"{_key(path, scale, max_side, p)}.png"
+            cached = cache_dir / f"{_key(path, scale, max_side, teacher, params)}.png"
             if cached.is_file():
                 target = cv2.cvtColor(cv2.imread(str(cached)), cv2.COLOR_BGR2RGB)
             else:
-                target = cel_shade(img, p)
+                target = shade(img)
                 tmp = cached.with_name(f".{cached.stem}.{os.getpid()}.png")  # ranks may render the same file
                 cv2.imwrite(str(tmp), cv2.cvtColor(target, cv2.COLOR_RGB2BGR))
                 os.replace(tmp, cached)
