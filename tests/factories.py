@@ -9,7 +9,7 @@ from typing import Sequence
 import av
 import numpy as np
 
-from vidanime.video.encode import encode_signal
+from vidanime.video.synthetic import write_clip
 
 
 def make_onnx_generator(
@@ -65,35 +65,12 @@ def make_clip(
     time_base: Fraction | None = None,
     faststart: bool = False,
 ) -> Path:
-    """Write a small clip; audio is a sine tone as long as the video."""
+    """Write a small clip of ``frame_pattern`` frames; audio is a sine tone as long as the video."""
     height, width = size
-    options = {"movflags": "faststart"} if faststart else {}
-    with av.open(str(path), "w", options=options) as out:
-        vs = out.add_stream(codec, rate=fps)
-        vs.width, vs.height, vs.pix_fmt = width, height, pix_fmt
-        if codec == "libx264":
-            vs.options = {"preset": "ultrafast"}
-        tb = time_base or Fraction(1, fps * 100)
-        vs.codec_context.time_base = tb
-        vs.time_base = tb
-        if rotation is not None:
-            vs.set_display_rotation(rotation)
-        aus = None
-        if audio:
-            aus = out.add_stream(audio, rate=audio_rate)
-            aus.layout = "stereo"
-        stamps = list(pts) if pts is not None else [round(i / (fps * tb)) for i in range(n_frames)]
-        for i, stamp in enumerate(stamps):
-            frame = av.VideoFrame.from_ndarray(frame_pattern(i, height, width), format="rgb24")
-            frame.pts, frame.time_base = stamp, tb
-            out.mux(vs.encode(frame))
-        out.mux(vs.encode(None))
-        if aus is not None:
-            seconds = float((stamps[-1] * tb)) + 1 / fps
-            total = int(seconds * audio_rate)
-            t = np.arange(total) / audio_rate
-            encode_signal(out, aus, 0.2 * np.sin(2 * np.pi * 440 * t), audio_rate)
-    return path
+    return write_clip(
+        path, lambda i: frame_pattern(i, height, width), n_frames, fps, codec=codec, pix_fmt=pix_fmt, stamps=pts,
+        time_base=time_base or Fraction(1, fps * 100), rotation=rotation, audio=audio, audio_rate=audio_rate, faststart=faststart,
+    )  # fmt: skip
 
 
 def read_frames(path: Path) -> tuple[list[float], list[np.ndarray], int]:

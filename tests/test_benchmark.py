@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("torch")
 
 from factories import frame_pattern  # noqa: E402
+
 from training.export.onnx import export_generator  # noqa: E402
 from vidanime.bench.paper import feasibility_note, required_tflops  # noqa: E402
 from vidanime.cli.app import run  # noqa: E402

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from factories import lightweight_macs, make_clip, read_frames
+
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.cli.app import run
 from vidanime.engine.session import open_session

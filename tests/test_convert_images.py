@@ -7,9 +7,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from conftest import shared_data
 from factories import frame_pattern, make_clip, read_frames
+
 from vidanime.cli.app import run
 from vidanime.images.io import read_image
 

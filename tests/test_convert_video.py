@@ -9,9 +9,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-
 from conftest import shared_data
 from factories import audio_summary, make_clip, read_frames
+
 from vidanime.cli.app import run
 
 

@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from factories import frame_pattern, make_clip  # noqa: E402
+
 from training.data.batches import PairedSource, random_crop, step_rng  # noqa: E402
 from training.data.edge_smooth import edge_smooth  # noqa: E402
 from training.data.frames import extract_frames  # noqa: E402

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from factories import lightweight_macs
+
 from vidanime.bench.graph_stats import graph_stats
 
 
 def _one_conv(path: Path, groups: int = 1) -> Path:
-    import onnx
     import numpy as np
+    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     w = numpy_helper.from_array(np.zeros((8, 4 // groups, 3, 3), np.float32), "w")

@@ -13,6 +13,7 @@ torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
 from factories import make_clip, read_frames  # noqa: E402
+
 from training.export.onnx import export_generator  # noqa: E402
 from training.models.layers import count_params  # noqa: E402
 from training.models.registry import all_archs, generator_names, get_arch  # noqa: E402

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from factories import make_clip, make_onnx_generator, make_onnx_graph, read_frames
 from onnx import TensorProto, helper, numpy_helper
 
-from factories import make_clip, make_onnx_generator, make_onnx_graph, read_frames
 from vidanime.cli.app import run
 from vidanime.styles.registry import installed_styles, user_styles_dir
 

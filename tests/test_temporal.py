@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-
 from factories import make_clip, read_frames
+
 from vidanime.cli.app import run
 from vidanime.temporal.metrics import evaluate
 from vidanime.temporal.smoothing import TemporalSmoother

@@ -15,6 +15,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from factories import frame_pattern  # noqa: E402
+
 from training.data.batches import PairedSource  # noqa: E402
 from training.recipes import all_recipes  # noqa: E402
 from training.recipes.base import apply_overrides  # noqa: E402
@@ -41,9 +42,9 @@ def image_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def small_overrides(recipe: str) -> list[str]:
     sets = ["--steps", "3", "--batch-size", "2", "--crop", "64" if recipe == "dcgan" else "32"]
-    if recipe in ("lightweight", "animegan", "animeganv2", "cartoongan"):
+    if recipe in ("whitebox", "animegan", "animeganv2", "cartoongan"):
         sets += ["--set", "init_steps=1"]
-    if recipe in ("cel-distill", "lightweight"):
+    if recipe in ("cel-distill", "cel-v1-distill", "whitebox"):
         sets += ["--set", "generator_kwargs.width=8"]
     return sets
 

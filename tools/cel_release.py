@@ -14,10 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).parent))
 
 import cel_eval  # noqa: E402
+
 from training.export.onnx import export_generator  # noqa: E402
 from training.plots import read_log  # noqa: E402
 from training.teacher.cel import CelParams, cel_shade  # noqa: E402

@@ -8,14 +8,12 @@ convert. Deterministic; about 4 s at 24 fps, 640x360, H.264 + AAC.
 from __future__ import annotations
 
 import sys
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import cv2
 import numpy as np
 
-from vidanime.video.encode import encode_signal
+from vidanime.video.synthetic import write_clip
 
 W, H, FPS, SECONDS, RATE = 640, 360, 24, 4, 48000
 
@@ -46,22 +44,14 @@ def scene(t: float, rng_noise: np.ndarray) -> np.ndarray:
     return np.clip(img, 0, 255).astype(np.uint8)
 
 
+def tune(t: np.ndarray) -> np.ndarray:
+    """Two notes a second, each with a short attack."""
+    return 0.15 * np.sin(2 * np.pi * np.where((t % 1) < 0.5, 440, 660) * t) * np.minimum(1, (t % 0.5) * 20)
+
+
 def main(out: Path) -> None:
-    rng = np.random.default_rng(7)
-    noise = rng.standard_normal((H, W, 1)).astype(np.float32)
-    with av.open(str(out), "w") as container:
-        video = container.add_stream("libx264", rate=FPS, options={"crf": "23", "preset": "slow"})
-        video.width, video.height, video.pix_fmt = W, H, "yuv420p"
-        audio = container.add_stream("aac", rate=RATE)
-        audio.layout = "stereo"
-        for i in range(SECONDS * FPS):
-            frame = av.VideoFrame.from_ndarray(scene(i / FPS, noise), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            container.mux(video.encode(frame))
-        container.mux(video.encode(None))
-        t = np.arange(SECONDS * RATE) / RATE
-        tone = 0.15 * np.sin(2 * np.pi * np.where((t % 1) < 0.5, 440, 660) * t) * np.minimum(1, (t % 0.5) * 20)
-        encode_signal(container, audio, tone, RATE)
+    noise = np.random.default_rng(7).standard_normal((H, W, 1)).astype(np.float32)
+    write_clip(out, lambda i: scene(i / FPS, noise), SECONDS * FPS, FPS, codec_options={"crf": "23", "preset": "slow"}, audio_rate=RATE, soundtrack=tune)
 
 
 if __name__ == "__main__":

@@ -18,10 +18,10 @@ from torch import nn
 from training.models.registry import ArchSpec, generator_names, get_arch
 from training.models.weights import load_generator_weights, read_checkpoint
 from vidanime import __version__
+from vidanime.checksum import sha256_file
 from vidanime.engine.contract import META_PREFIX, format_range
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.outputs import atomic_output
-from vidanime.styles.store import sha256_file
 
 if TYPE_CHECKING:
     from training.export.quantize import Int8Report

@@ -80,14 +80,15 @@ class Tail(nn.Module):
 
 
 class AnimeGANv3Generator(nn.Module):
-    def __init__(self, with_support_tail: bool = False) -> None:
+    """The inference generator: encoder and main tail (the support tail exists only in training)."""
+
+    def __init__(self) -> None:
         super().__init__()
         self.enc0 = ConvLADE(3, 32, 7)
         self.enc1 = nn.Sequential(ConvLADE(32, 32, stride=2), ConvLADE(32, 64))
         self.enc2 = nn.Sequential(ConvLADE(64, 64, stride=2), ConvLADE(64, 128))
         self.enc3 = nn.Sequential(ConvLADE(128, 128, stride=2), ConvLADE(128, 128))
         self.main = Tail()
-        self.support = Tail() if with_support_tail else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x0 = self.enc0(x)
@@ -95,13 +96,6 @@ class AnimeGANv3Generator(nn.Module):
         x2 = self.enc2(x1)
         x3 = self.enc3(x2)
         return self.main(x0, x1, x2, x3)
-
-    def forward_both(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(support, main) outputs for training; needs ``with_support_tail=True``."""
-        if self.support is None:
-            raise RuntimeError("built without the support tail")
-        feats = (x0 := self.enc0(x), x1 := self.enc1(x0), x2 := self.enc2(x1), self.enc3(x2))
-        return self.support(*feats), self.main(*feats)
 
 
 register(

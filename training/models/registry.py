@@ -3,6 +3,7 @@
 Every entry carries what the runtime and the benchmark need to know without building the model:
 value range, layout, channel order, output activation, size multiple, source paper and the
 published parameter count (see the README's architecture table for how ours compares).
+The family modules register themselves; ``training.models`` imports them all.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from torch import nn
+
+from training.registry import Registry
 
 
 @dataclass(frozen=True)
@@ -36,42 +39,14 @@ class ArchSpec:
         return self.builder(**{**self.defaults, **overrides})
 
 
-ARCHS: dict[str, ArchSpec] = {}
-
-
-def register(spec: ArchSpec) -> ArchSpec:
-    if spec.name in ARCHS:
-        raise ValueError(f"architecture {spec.name!r} registered twice")
-    ARCHS[spec.name] = spec
-    return spec
-
-
-def get_arch(name: str) -> ArchSpec:
-    _load_all()
-    if name not in ARCHS:
-        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHS))}")
-    return ARCHS[name]
+ARCHS: Registry[ArchSpec] = Registry("architecture")
+register = ARCHS.register
+get_arch = ARCHS.get
 
 
 def generator_names() -> list[str]:
-    _load_all()
-    return sorted(n for n, s in ARCHS.items() if s.role == "generator")
+    return [n for n, s in ARCHS.items() if s.role == "generator"]
 
 
 def all_archs() -> dict[str, ArchSpec]:
-    _load_all()
-    return dict(ARCHS)
-
-
-def _load_all() -> None:
-    """Import every family module once so their ``register`` calls run (explicit list, no magic)."""
-    from training.models import (  # noqa: F401
-        animatedgan,
-        animegan,
-        animeganv3,
-        cartoongan,
-        cyclegan,
-        dcgan,
-        discriminators,
-        lightweight,
-    )
+    return dict(ARCHS.items())

@@ -1,25 +1,18 @@
 """Training recipes: one per seed method, holding its published hyper-parameters.
 
-``get_recipe(name)`` returns the class; ``RECIPES`` lists them.
+Importing the package registers them all in ``RECIPES`` (``RECIPES.get`` also takes old names).
 """
 
 from __future__ import annotations
 
+from training.recipes import animegan, cartoongan, cyclegan, dcgan, distill, whitebox  # noqa: F401
 from training.recipes.base import Recipe
+from training.recipes.registry import RECIPES
+
+__all__ = ["RECIPES", "all_recipes"]
 
 
 def all_recipes() -> dict[str, type[Recipe]]:
-    from training.recipes import animegan, cartoongan, cyclegan, dcgan, distill, whitebox
+    """Recipes by their current names (aliases left out)."""
+    return dict(RECIPES.items())
 
-    found: dict[str, type[Recipe]] = {}
-    for module in (distill, whitebox, animegan, cartoongan, cyclegan, dcgan):
-        for cls in module.RECIPES:
-            found[cls.name] = cls
-    return found
-
-
-def get_recipe(name: str) -> type[Recipe]:
-    recipes = all_recipes()
-    if name not in recipes:
-        raise KeyError(name)
-    return recipes[name]

@@ -15,6 +15,7 @@ from training.losses.pixel import colour_loss, total_variation
 from training.ops.color import to_grey3
 from training.recipes.base import Amp, Hyper, weighted
 from training.recipes.gan import PhotoToStyleGAN
+from training.recipes.registry import RECIPES
 
 
 @dataclass
@@ -90,4 +91,5 @@ class AnimeGAN(AnimeGANv2):
     hyper_cls = AnimeGANHyper
 
 
-RECIPES = [AnimeGAN, AnimeGANv2]
+RECIPES.register(AnimeGAN)
+RECIPES.register(AnimeGANv2)

@@ -69,7 +69,6 @@ class Recipe:
     summary: ClassVar[str]
     generator_arch: ClassVar[str]
     hyper_cls: ClassVar[type[Hyper]] = Hyper
-    needs_style: ClassVar[bool] = True
     uses_vgg: ClassVar[bool] = True
     image_to_image: ClassVar[bool] = True
 

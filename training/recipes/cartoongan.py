@@ -13,6 +13,7 @@ from training.losses.adversarial import discriminator_loss, generator_term
 from training.losses.content import perceptual_l1
 from training.recipes.base import Amp, Hyper, weighted
 from training.recipes.gan import PhotoToStyleGAN
+from training.recipes.registry import RECIPES
 
 
 @dataclass
@@ -98,4 +99,6 @@ class AnimatedGAN(CartoonGAN):
     hyper_cls = AnimatedHyper
 
 
-RECIPES = [CartoonGAN, ArtifyGAN, AnimatedGAN]
+RECIPES.register(CartoonGAN)
+RECIPES.register(ArtifyGAN)
+RECIPES.register(AnimatedGAN)

@@ -17,6 +17,7 @@ from training.losses.pixel import cycle_loss, identity_loss
 from training.models.registry import get_arch
 from training.recipes.base import Amp, Hyper, weighted
 from training.recipes.gan import PhotoToStyleGAN
+from training.recipes.registry import RECIPES
 
 
 @dataclass
@@ -113,4 +114,4 @@ class CycleGAN(PhotoToStyleGAN):
             self.pools[k].images = list(images)
 
 
-RECIPES = [CycleGAN]
+RECIPES.register(CycleGAN)

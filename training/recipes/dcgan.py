@@ -14,6 +14,7 @@ from training.distributed import unwrap
 from training.losses.adversarial import discriminator_loss, generator_term
 from training.models.registry import get_arch
 from training.recipes.base import Amp, Hyper, Recipe, set_requires_grad
+from training.recipes.registry import RECIPES
 from vidanime.errors import UsageError
 
 
@@ -73,4 +74,4 @@ class DCGAN(Recipe):
             return {"real": batch["style"], "generated": models["generator"](batch["z"])}
 
 
-RECIPES = [DCGAN]
+RECIPES.register(DCGAN)

@@ -19,6 +19,7 @@ from training.data.batches import PairedSource
 from training.losses.content import multi_perceptual_l1
 from training.losses.pixel import gradient_l1
 from training.recipes.base import Amp, Hyper, Recipe, weighted
+from training.recipes.registry import RECIPES
 from training.teacher.pairs import render_pairs
 
 
@@ -55,7 +56,6 @@ class CelDistill(Recipe):
     summary = "bundled 'cel' v2: slim lightweight student distilled from the cel v2 renderer (L1 + gradient + 3-depth VGG)"
     generator_arch = "lightweight"
     hyper_cls: type[Hyper] = DistillHyper
-    needs_style = False
 
     def make_source(self, photos: list[Path], styles: list[Path] | None, seed: int, cache_dir: Path) -> PairedSource:
         hp: DistillHyper = self.hp  # type: ignore[assignment]
@@ -100,4 +100,5 @@ class CelV1Distill(CelDistill):
     hyper_cls = DistillV1Hyper
 
 
-RECIPES = [CelDistill, CelV1Distill]
+RECIPES.register(CelDistill)
+RECIPES.register(CelV1Distill)

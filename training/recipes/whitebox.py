@@ -20,6 +20,7 @@ from training.ops.color import random_colour_shift
 from training.ops.guided_filter import guided_filter
 from training.recipes.base import Amp, Hyper, weighted
 from training.recipes.gan import PhotoToStyleGAN
+from training.recipes.registry import RECIPES
 
 
 @dataclass
@@ -42,7 +43,7 @@ class WhiteBoxHyper(Hyper):
 
 
 class WhiteBox(PhotoToStyleGAN):
-    name = "lightweight"
+    name = "whitebox"
     summary = "White-box / FPT thesis lightweight UNet: surface, texture, structure, content, tv"
     generator_arch = "lightweight"
     hyper_cls = WhiteBoxHyper
@@ -102,4 +103,4 @@ class WhiteBox(PhotoToStyleGAN):
         return {"photo": batch["photo"], "generated": out}
 
 
-RECIPES = [WhiteBox]
+RECIPES.register(WhiteBox, aliases=("lightweight",))  # the recipe's first name; the architecture keeps it

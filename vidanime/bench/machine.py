@@ -50,6 +50,3 @@ def describe() -> dict[str, object]:
         "providers": ort.get_available_providers(),
     }
 
-
-def label(machine: dict[str, object]) -> str:
-    return f"{machine['cpu']}, {machine['cores']} cores, ONNX Runtime {machine['onnxruntime']}"

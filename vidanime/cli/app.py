@@ -79,6 +79,8 @@ def run(args: list[str], debug: bool = False) -> int:
     try:
         result = app(args=args, prog_name="vidanime", standalone_mode=False)
         return result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        return int(getattr(exc, "exit_code", 0))
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted; no partial output was kept", 130)
     except VidanimeError as exc:
@@ -86,10 +88,6 @@ def run(args: list[str], debug: bool = False) -> int:
             traceback.print_exc()
         return _fail(str(exc), exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
-        if isinstance(exc, typer.Exit) or type(exc).__name__ == "Exit":
-            return int(getattr(exc, "exit_code", 0))
-        if type(exc).__name__ == "Abort":
-            return _fail("interrupted; no partial output was kept", 130)
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's (Click's) usage errors
             return _fail(f"{exc.format_message()} (see '{_help_hint(exc)}')", int(exc.exit_code))
         if debug:
@@ -97,7 +95,6 @@ def run(args: list[str], debug: bool = False) -> int:
             return 1
         first = str(exc).splitlines()[0] if str(exc) else ""
         return _fail(f"unexpected {type(exc).__name__}: {first} (re-run with --debug for the traceback)", 1)
-
 
 if __name__ == "__main__":
     main()

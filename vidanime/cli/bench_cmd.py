@@ -30,13 +30,21 @@ def benchmark(
     plot_path: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG chart here."),
 ) -> None:
     """Latency, throughput and cost of every generator, beside the papers' timings and the machine's peak."""
-    from vidanime.bench.runner import BenchOptions, run_benchmark
+    import tempfile
 
+    from vidanime.bench.runner import QUICK_ARCHS, BenchOptions, run_benchmark
+    from vidanime.cli.training_kit import export_registry_generators, int8_quantizer, training_kit_available
+
+    work = Path(tempfile.mkdtemp(prefix="vidanime-bench-"))
+    kit = training_kit_available()
     options = BenchOptions(
-        device=device, quick=quick, archs=list(arch) or None, models=list(model), int8=not no_int8,
-        calibration=calibration, runs=runs, e2e=not no_e2e,
+        device=device, quick=quick, models=list(model), calibration=calibration, runs=runs, e2e=not no_e2e, work_dir=work,
+        quantize=int8_quantizer() if kit and not no_int8 else None,
     )  # fmt: skip
     with stderr_console.status("benchmark") as status:
+        if kit:  # without the training kit: bundled styles and --model files only
+            status.update("exporting the registry generators")
+            options.registry_models = export_registry_generators(list(arch) or (list(QUICK_ARCHS) if quick else None), work)
         result = run_benchmark(options, lambda s: status.update(s))
     print_tables(result)
     if json_path is not None:

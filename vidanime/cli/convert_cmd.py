@@ -1,4 +1,5 @@
-"""``vidanime convert``: the main job."""
+"""``vidanime convert``: the main job. Parses the options into a ``ConvertRequest``, calls the
+pipeline's one entry point, and prints what happened."""
 
 from __future__ import annotations
 
@@ -7,34 +8,16 @@ from typing import Callable, Optional
 
 import typer
 
+from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import make_progress, stderr_console
-from vidanime.engine.contract import parse_range
-from vidanime.errors import UsageError, VidanimeError
-from vidanime.pipeline.convert import ConvertRequest, load_stylizer, plan_jobs, run_jobs, smoother_factory, video_options
-from vidanime.styles.registry import DEFAULT_STYLE, resolve_style
+from vidanime.pipeline.convert import ConvertOutcome, ConvertRequest
+from vidanime.pipeline.convert import convert as run_convert
+from vidanime.styles.registry import DEFAULT_STYLE
 from vidanime.video.encode import CODECS, EncodeSettings
 
 
 def register(app: typer.Typer) -> None:
     app.command("convert")(convert)
-
-
-def contract_overrides(layout: str | None, input_range: str | None, output_range: str | None, bgr: bool) -> dict[str, object]:
-    """Command-line contract fields, checked; only the ones given."""
-    found: dict[str, object] = {}
-    if layout is not None:
-        if layout.upper() not in ("NCHW", "NHWC"):
-            raise UsageError("--layout takes NCHW or NHWC")
-        found["layout"] = layout.upper()
-    for key, value in (("input_range", input_range), ("output_range", output_range)):
-        if value is not None:
-            try:
-                found[key] = parse_range(value)
-            except VidanimeError as exc:
-                raise UsageError(str(exc)) from exc
-    if bgr:
-        found["channel_order"] = "BGR"
-    return found
 
 
 def convert(
@@ -67,52 +50,36 @@ def convert(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Stylise a video (audio, timing and rotation kept), an image, or a folder of both."""
-    for name, value in (("--batch-size", batch_size), ("--resolution", resolution), ("--threads", threads)):
-        if value is not None and value < 1:
-            raise UsageError(f"{name} must be a positive number")
-    if not source.exists():
-        raise VidanimeError(f"input not found: {source}")
-    chosen = resolve_style(style)
     request = ConvertRequest(
-        source=source,
-        output=output,
-        style=style,
-        device=device,
-        batch_size=batch_size,
-        resolution=resolution,
-        keep_processing_size=keep_processing_size,
-        encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
-        overwrite=overwrite,
-        keep_audio=not no_audio,
-        strict=strict,
-        threads=threads,
+        source=source, output=output, style=style, device=device, batch_size=batch_size, resolution=resolution,
+        keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
+        overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
-        temporal=temporal,
-        temporal_strength=temporal_strength,
-    )
-    smoothers = smoother_factory(request)
-    jobs = plan_jobs(source, output, chosen.name, overwrite)
-    stylizer, engine = load_stylizer(chosen, request)
-    options = video_options(request, engine.device)
+        temporal=temporal, temporal_strength=temporal_strength,
+    )  # fmt: skip
     with make_progress(quiet) as progress:
 
         def track(name: str, total: int | None) -> Callable[[int], None]:
             task = progress.add_task(name, total=total)
             return lambda n: progress.advance(task, n)
 
-        results = run_jobs(jobs, stylizer, options, track, keep_going=source.is_dir(), smoother_factory=smoothers)
-    failed = [r for r in results if r.error]
+        outcome = run_convert(request, track)
+    report(outcome, quiet)
+    if outcome.failed:
+        raise typer.Exit(1)
+
+
+def report(outcome: ConvertOutcome, quiet: bool) -> None:
+    """What was written (unless --quiet), then every note and error (always)."""
     if not quiet:
-        for r in results:
+        for r in outcome.results:
             if r.error:
                 continue
             rate = f" in {r.seconds:.1f} s ({r.frames / r.seconds:.1f} fps)" if r.seconds else ""
             stderr_console.print(f"wrote {r.job.output}: {r.frames} frame{'s' if r.frames != 1 else ''}{rate}", highlight=False)
-        stderr_console.print(f"style {chosen.name} ({engine.contract.arch}) on {engine.device}", highlight=False)
-    for r in results:  # warnings are shown even with --quiet
+        stderr_console.print(f"style {outcome.style.name} ({outcome.arch}) on {outcome.device}", highlight=False)
+    for r in outcome.results:
         for note in r.notes:
             typer.echo(f"note: {r.job.source.name}: {note}", err=True)
         if r.error:
             typer.echo(f"error: {r.error}", err=True)
-    if failed:
-        raise typer.Exit(1)

@@ -8,23 +8,12 @@ from typing import Optional
 import typer
 
 from vidanime.cli.progress import stderr_console
-from vidanime.errors import UsageError, VidanimeError
+from vidanime.cli.training_kit import require_training
+from vidanime.errors import UsageError
 
 
 def register(app: typer.Typer) -> None:
     app.command("export-onnx")(export_onnx)
-
-
-def require_training() -> None:
-    """The training kit needs torch; say how to get it instead of an ImportError."""
-    try:
-        import onnx  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError as exc:
-        raise VidanimeError(
-            f"this command needs the training kit ({exc.name} is missing): "
-            "pip install torch==2.13.0 'vidanime[train]' (or your CUDA build of torch first)"
-        ) from exc
 
 
 def export_onnx(

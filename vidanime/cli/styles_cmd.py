@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from vidanime.cli.convert_cmd import contract_overrides
+from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import stderr_console
 from vidanime.styles.registry import installed_styles, resolve_style, user_styles_dir
 

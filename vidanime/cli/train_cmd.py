@@ -7,8 +7,8 @@ from typing import Optional
 
 import typer
 
-from vidanime.cli.export_cmd import require_training
 from vidanime.cli.progress import make_progress, stderr_console
+from vidanime.cli.training_kit import require_training
 from vidanime.errors import UsageError, VidanimeError
 
 dataset_app = typer.Typer(help="Prepare training data: frames from videos, edge-smoothed negatives.", no_args_is_help=True)
@@ -62,20 +62,20 @@ def train(
 ) -> None:
     """Train a seed paper's model (or the bundled cel student); also runs under torchrun."""
     require_training()
-    from training.recipes import all_recipes
+    from training.recipes import RECIPES
     from training.recipes.base import apply_overrides
     from training.trainer import TrainConfig, Trainer
 
-    recipes = all_recipes()
     if list_recipes:
-        for name, cls in recipes.items():
-            typer.echo(f"{name:14s} {cls.summary}")
+        for name, cls in RECIPES.items():
+            typer.echo(f"{name:15s} {cls.summary}")
         return
     if recipe is None or out is None or photos is None:
         raise UsageError("give a RECIPE, --photos and --out (see 'vidanime train --help'; --list shows recipes)")
-    if recipe not in recipes:
-        raise UsageError(f"unknown recipe {recipe!r}; choose one of {', '.join(recipes)}")
-    cls = recipes[recipe]
+    if recipe not in RECIPES:
+        raise UsageError(f"unknown recipe {recipe!r}; choose one of {', '.join(RECIPES.names())}")
+    cls = RECIPES.get(recipe)
+    recipe = cls.name
     pairs = list(set_)
     for key, value in (("steps", steps), ("batch_size", batch_size), ("crop", crop)):
         if value is not None:

@@ -7,7 +7,7 @@ Our own exports carry this in ONNX metadata (``vidanime.*`` keys, written by
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from vidanime.errors import VidanimeError
 
@@ -29,11 +29,6 @@ class ModelContract:
     batch_fixed: bool = False  # True when the graph only takes batch 1
     input_dtype: str = "float32"  # or "float16"
     arch: str = "unknown"
-
-    def padded_size(self, height: int, width: int) -> tuple[int, int]:
-        """Smallest (h, w) >= the input that the model's strides and skips accept."""
-        m = self.size_multiple
-        return (-(-height // m) * m, -(-width // m) * m)
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -111,7 +106,15 @@ def contract_from_graph(
     )
 
 
-def with_overrides(contract: ModelContract, **overrides: object) -> ModelContract:
-    """Apply user overrides (``--layout`` and friends); ``None`` means keep."""
-    changes = {k: v for k, v in overrides.items() if v is not None}
+OVERRIDABLE = ("layout", "channel_order", "size_multiple", "input_range", "output_range")
+
+
+def with_overrides(contract: ModelContract, fields: Mapping[str, Any]) -> ModelContract:
+    """Apply the fields a user gave (``--layout``, ``--bgr`` ...) or a style's sidecar stored;
+    ranges may be given as text (``"-1,1"``); ``None`` and unknown keys are ignored."""
+    changes: dict[str, Any] = {}
+    for key in OVERRIDABLE:
+        value = fields.get(key)
+        if value is not None:
+            changes[key] = parse_range(value) if key.endswith("_range") and isinstance(value, str) else value
     return replace(contract, **changes) if changes else contract

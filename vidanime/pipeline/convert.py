@@ -1,4 +1,6 @@
-"""``vidanime convert``: turn one file or a folder of images and videos into jobs and run them."""
+"""The one way to convert: ``convert(request, progress)`` validates the request, plans the jobs
+(a file or a folder), loads the style once, and runs every job. The CLI, the benchmark, the web
+app and the cluster path all call it; they only parse their input and present the results."""
 
 from __future__ import annotations
 
@@ -8,16 +10,17 @@ from pathlib import Path
 from typing import Callable
 
 import cv2
+import numpy as np
 
+from vidanime.engine.contract import with_overrides
 from vidanime.engine.session import DEFAULT_BATCH, EngineSession, open_session
 from vidanime.engine.stylizer import Stylizer
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.images.io import is_image_path, read_image, write_image
 from vidanime.outputs import atomic_output, check_output, default_output
-from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, estimate_frames
-from vidanime.styles.inspect import contract_from_dict
-from vidanime.temporal.smoothing import TemporalSmoother
-from vidanime.styles.registry import Style
+from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video
+from vidanime.styles.registry import Style, resolve_style
+from vidanime.temporal.smoothing import smoother_factory
 from vidanime.video.decode import VideoReader
 from vidanime.video.encode import EncodeSettings
 
@@ -28,14 +31,23 @@ VIDEO_SUFFIXES = {
     ".mpg", ".mpeg", ".3gp", ".gif", ".264", ".265", ".h264", ".hevc", ".ogv",
 }  # fmt: skip
 
+# (name shown in progress, frames expected or None) -> a callback taking frames done since last call
+ProgressFactory = Callable[[str, "int | None"], Callable[[int], None]]
+
+
+def no_progress(name: str, total: int | None) -> Callable[[int], None]:
+    return lambda n: None
+
 
 @dataclass
 class ConvertRequest:
+    """Everything a conversion needs to know; what ``vidanime convert`` parses its options into."""
+
     source: Path
-    output: Path | None = None
-    style: str | None = None
+    output: Path | None = None  # default: NAME_STYLE.EXT (or NAME_STYLE/ for a folder) beside the input
+    style: str | None = None  # a style name or an .onnx path; default: the bundled default
     device: str = "auto"
-    batch_size: int | None = None
+    batch_size: int | None = None  # default: per device
     resolution: int | None = None
     keep_processing_size: bool = False
     encode: EncodeSettings = field(default_factory=EncodeSettings)
@@ -65,14 +77,49 @@ class JobResult:
     report: VideoReport | None = None
 
 
+@dataclass
+class ConvertOutcome:
+    results: list[JobResult]
+    style: Style
+    arch: str
+    device: str
+
+    @property
+    def failed(self) -> list[JobResult]:
+        return [r for r in self.results if r.error]
+
+
+def convert(request: ConvertRequest, progress: ProgressFactory = no_progress) -> ConvertOutcome:
+    """Validate, plan, load, run. Raises ``VidanimeError`` for a bad request or (single file) a bad
+    input; in folder mode a bad file is reported in its ``JobResult`` and the rest go on."""
+    smoothers = validate(request)
+    style = resolve_style(request.style)
+    jobs = plan_jobs(request.source, request.output, style.name, request.overwrite)
+    stylizer, engine = load_stylizer(style, request)
+    options = VideoOptions(
+        batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
+        keep_audio=request.keep_audio, strict=request.strict,
+    )  # fmt: skip
+    results = run_jobs(jobs, stylizer, options, progress, keep_going=request.source.is_dir(), smoother_factory=smoothers)
+    return ConvertOutcome(results, style, engine.contract.arch, engine.device)
+
+
+def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
+    """Check the request before anything is loaded; returns the per-video smoother factory."""
+    for name, value in (("--batch-size", request.batch_size), ("--resolution", request.resolution), ("--threads", request.threads)):
+        if value is not None and value < 1:
+            raise UsageError(f"{name} must be a positive number")
+    if not request.source.exists():
+        raise VidanimeError(f"input not found: {request.source}")
+    return smoother_factory(request.temporal, request.temporal_strength)
+
+
 def _kind(path: Path) -> str:
     return "image" if is_image_path(path) else "video"
 
 
 def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: bool) -> list[Job]:
     """Map the input (a file or a folder) to (source, output, kind) jobs; check outputs first."""
-    if not source.exists():
-        raise VidanimeError(f"input not found: {source}")
     dst = output or default_output(source, style_name)
     if source.is_file():
         if dst.suffix == "":
@@ -91,8 +138,7 @@ def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: boo
             continue
         if dst.exists() and dst.resolve() in path.resolve().parents:
             continue  # an output folder inside the input folder
-        suffix = path.suffix.lower()
-        if is_image_path(path) or suffix in VIDEO_SUFFIXES:
+        if is_image_path(path) or path.suffix.lower() in VIDEO_SUFFIXES:
             target = dst / path.relative_to(source)
             if target.exists() and not overwrite:
                 raise UsageError(f"output {target} exists: pass --overwrite to replace it")
@@ -106,8 +152,8 @@ def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, Engi
     """Open the style's model; what ``styles add`` found, then the command line, refine its contract."""
     engine = open_session(style.path, request.device, request.threads)
     saved = style.sidecar.get("contract")
-    contract = contract_from_dict(engine.contract, saved) if isinstance(saved, dict) else engine.contract
-    engine.contract = contract_from_dict(contract, request.contract_overrides)
+    contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
+    engine.contract = with_overrides(contract, request.contract_overrides)
     stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size)
     return stylizer, engine
 
@@ -125,14 +171,14 @@ def convert_image(job: Job, stylizer: Stylizer) -> JobResult:
 
 def convert_one_video(
     job: Job,
-    stylizer: Stylizer,
+    stylizer: Callable[[np.ndarray], np.ndarray],
     options: VideoOptions,
-    progress_factory: Callable[[str, int | None], Callable[[int], None]],
+    progress: ProgressFactory,
     smoother: FrameSmoother | None = None,
 ) -> JobResult:
     with VideoReader(job.source) as reader:
         job.output.parent.mkdir(parents=True, exist_ok=True)
-        on_frames = progress_factory(job.source.name, estimate_frames(reader))
+        on_frames = progress(job.source.name, reader.frame_estimate)
         with atomic_output(job.output) as tmp:
             report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
     return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
@@ -142,7 +188,7 @@ def run_jobs(
     jobs: list[Job],
     stylizer: Stylizer,
     options: VideoOptions,
-    progress_factory: Callable[[str, int | None], Callable[[int], None]],
+    progress: ProgressFactory,
     keep_going: bool,
     smoother_factory: Callable[[], FrameSmoother | None] = lambda: None,
 ) -> list[JobResult]:
@@ -152,28 +198,12 @@ def run_jobs(
         try:
             if job.kind == "image":
                 result = convert_image(job, stylizer)
-                progress_factory(job.source.name, 1)(1)
+                progress(job.source.name, 1)(1)
             else:
-                result = convert_one_video(job, stylizer, options, progress_factory, smoother_factory())
+                result = convert_one_video(job, stylizer, options, progress, smoother_factory())
         except VidanimeError as exc:
             if not keep_going:
                 raise
             result = JobResult(job, error=str(exc))
         results.append(result)
     return results
-
-
-def smoother_factory(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
-    """A fresh smoother per video (history never leaks between files)."""
-    if request.temporal == "off":
-        return lambda: None
-    TemporalSmoother(request.temporal, request.temporal_strength)  # validate the options now
-    return lambda: TemporalSmoother(request.temporal, request.temporal_strength)
-
-
-def video_options(request: ConvertRequest, device: str) -> VideoOptions:
-    batch = request.batch_size or DEFAULT_BATCH[device]
-    if batch < 1:
-        raise UsageError("--batch-size must be at least 1")
-    return VideoOptions(batch_size=batch, encode=request.encode, keep_audio=request.keep_audio, strict=request.strict)
-

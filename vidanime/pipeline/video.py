@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
-import av
 import numpy as np
 
 from vidanime.errors import MediaError
@@ -45,10 +44,6 @@ class VideoReport:
     stage_seconds: dict[str, float] = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "smooth": 0.0, "encode": 0.0})
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else 0.0
-
 
 class _Stop(Exception):
     """Raised inside a worker when another stage has failed."""
@@ -75,28 +70,6 @@ def _get(q: "queue.Queue[Any]", stop: threading.Event) -> Any:
             continue
 
 
-def dropped_streams_note(path: Path) -> str | None:
-    """Name the streams the output will not carry (subtitles, data, extra audio / video)."""
-    with av.open(str(path)) as container:
-        kinds = [s.type for s in container.streams]
-    dropped = []
-    extra_video = kinds.count("video") - 1
-    extra_audio = max(0, kinds.count("audio") - 1)
-    for kind, count in (("subtitle", kinds.count("subtitle")), ("data", kinds.count("data")), ("extra video", extra_video), ("extra audio", extra_audio)):
-        if count > 0:
-            dropped.append(f"{count} {kind} stream{'s' if count > 1 else ''}")
-    return f"dropped {', '.join(dropped)}" if dropped else None
-
-
-def estimate_frames(reader: VideoReader) -> int | None:
-    info = reader.info
-    if info.frame_count:
-        return info.frame_count
-    if info.duration_s and info.average_rate:
-        return max(1, round(info.duration_s * float(info.average_rate)))
-    return None
-
-
 def convert_video(
     reader: VideoReader,
     out_path: Path,
@@ -108,7 +81,7 @@ def convert_video(
 ) -> VideoReport:
     """Stream ``reader`` through ``stylize`` into ``out_path``; raises on any failure."""
     report = VideoReport()
-    note = dropped_streams_note(reader.path)
+    note = reader.dropped_streams_note
     if note:
         report.notes.append(note)
     has_audio = options.keep_audio and reader.has_audio

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vidanime.engine.contract import META_PREFIX, ModelContract, format_range, parse_range
+from vidanime.engine.contract import META_PREFIX, ModelContract, format_range, with_overrides
 from vidanime.engine.session import EngineSession, open_session
 from vidanime.engine.stylizer import from_model_output, to_model_input
 from vidanime.errors import VidanimeError
@@ -33,16 +33,6 @@ class Inspection:
         c["input_range"] = format_range(self.contract.input_range)
         c["output_range"] = format_range(self.contract.output_range)
         return c
-
-
-def contract_from_dict(base: ModelContract, saved: dict[str, Any]) -> ModelContract:
-    """Apply a sidecar's stored contract fields onto what the graph says."""
-    changes: dict[str, Any] = {}
-    for key in ("layout", "channel_order", "size_multiple", "input_range", "output_range"):
-        if key in saved and saved[key] is not None:
-            value = saved[key]
-            changes[key] = parse_range(value) if key.endswith("_range") and isinstance(value, str) else value
-    return replace(base, **changes)
 
 
 def probe_image(height: int, width: int) -> np.ndarray:
@@ -104,7 +94,7 @@ def inspect_model(path: Path, overrides: dict[str, Any] | None = None) -> Inspec
     described = any(k.startswith(META_PREFIX) for k in meta)
     notes = [f"layout {base.layout}, {'batch 1 only' if base.batch_fixed else 'dynamic batch'}, "
              f"{'fixed size %dx%d' % base.fixed_size[::-1] if base.fixed_size else 'dynamic size'} (graph shapes)"]  # fmt: skip
-    contract = contract_from_dict(base, overrides)
+    contract = with_overrides(base, overrides)
     if described:
         notes.append("ranges, channel order and size multiple from vidanime metadata")
     else:

@@ -4,26 +4,18 @@ sidecar (licence, where it came from, its checksum, and the contract found at ad
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from vidanime.checksum import sha256_file
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.styles.inspect import Inspection, inspect_model
 from vidanime.styles.registry import BUNDLED_DIR, installed_styles, user_styles_dir
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def add_style(name: str, model: Path, licence: str | None, overrides: dict[str, Any], overwrite: bool = False) -> tuple[Path, Inspection]:

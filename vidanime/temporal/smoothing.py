@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -22,7 +23,19 @@ import numpy as np
 from vidanime.errors import UsageError
 from vidanime.temporal.flow import FlowEstimator, grey_small, resize_flow, warp
 
-MODES = ("off", "ema", "flow")
+MODES = ("off", "ema", "flow")  # --temporal
+
+
+def smoother_factory(mode: str, strength: float) -> "Callable[[], TemporalSmoother | None]":
+    """Check ``--temporal`` / ``--temporal-strength`` now; make a fresh smoother per video (history
+    never leaks between files), or none for ``off``."""
+    if mode not in MODES:
+        raise UsageError(f"--temporal takes {', '.join(MODES)}")
+    if not 0.0 <= strength < 1.0:
+        raise UsageError("--temporal-strength must be in [0, 1)")
+    if mode == "off":
+        return lambda: None
+    return lambda: TemporalSmoother(mode, strength)
 
 
 def histogram(frame: np.ndarray) -> np.ndarray:
@@ -47,13 +60,10 @@ class SmoothStats:
 
 
 class TemporalSmoother:
-    """Call with (inputs, outputs) uint8 batches in frame order; returns smoothed outputs."""
+    """Call with (inputs, outputs) uint8 batches in frame order; returns smoothed outputs.
+    ``mode`` is ema or flow, ``strength`` in [0, 1) (``smoother_factory`` checks user input)."""
 
     def __init__(self, mode: str = "flow", strength: float = 0.9, flow_width: int = 480, cut_threshold: float = 0.5, tolerance: float = 10.0, change_gate: float = 40.0) -> None:
-        if mode not in MODES:
-            raise UsageError(f"--temporal takes {', '.join(MODES)}")
-        if not 0.0 <= strength < 1.0:
-            raise UsageError("--temporal-strength must be in [0, 1)")
         self.mode, self.strength, self.flow_width = mode, strength, flow_width
         self.cut_threshold = cut_threshold
         self.tolerance = tolerance  # grey levels of input mismatch at which trust falls to 1/e
@@ -68,8 +78,6 @@ class TemporalSmoother:
         self._prev_hist: np.ndarray | None = None
 
     def __call__(self, inputs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
-        if self.mode == "off":
-            return outputs
         return np.stack([self.step(i, o) for i, o in zip(inputs, outputs)])
 
     def step(self, frame_in: np.ndarray, frame_out: np.ndarray) -> np.ndarray:

@@ -95,6 +95,29 @@ class VideoReader:
         return bool(self._container.streams.audio)
 
     @property
+    def frame_estimate(self) -> int | None:
+        """Frames to expect, for progress bars: declared, else duration x rate, else unknown."""
+        info = self.info
+        if info.frame_count:
+            return info.frame_count
+        if info.duration_s and info.average_rate:
+            return max(1, round(info.duration_s * float(info.average_rate)))
+        return None
+
+    @property
+    def dropped_streams_note(self) -> str | None:
+        """Name the streams a conversion will not carry (subtitles, data, extra audio / video)."""
+        kinds = [s.type for s in self._container.streams]
+        counts = (
+            ("subtitle", kinds.count("subtitle")),
+            ("data", kinds.count("data")),
+            ("extra video", kinds.count("video") - 1),
+            ("extra audio", max(0, kinds.count("audio") - 1)),
+        )
+        dropped = [f"{n} {kind} stream{'s' if n > 1 else ''}" for kind, n in counts if n > 0]
+        return f"dropped {', '.join(dropped)}" if dropped else None
+
+    @property
     def frames_lost(self) -> int:
         """Frames the file promised but we could not decode (corrupt or truncated data)."""
         declared = self.info.frame_count

@@ -16,7 +16,7 @@ from vidanime.video.decode import VideoInfo
 
 log = logging.getLogger(__name__)
 
-# --codec shorthand -> (FFmpeg encoder, pixel format, options)
+# --codec shorthand -> (FFmpeg encoder, pixel format); encoder options come from EncodeSettings.options
 CODECS: dict[str, tuple[str, str]] = {
     "h264": ("libx264", "yuv420p"),
     "hevc": ("libx265", "yuv420p"),
@@ -167,14 +167,3 @@ class VideoWriter:
         except Exception:  # noqa: BLE001 - the file is being thrown away
             pass
 
-
-def encode_signal(output: av.container.OutputContainer, stream: av.audio.stream.AudioStream, signal: np.ndarray, rate: int, frame: int = 1024) -> None:
-    """Encode a mono float signal as stereo frames of ``frame`` samples, then flush the encoder
-    (synthetic clips: the sample clip, the benchmark's clip, the tests' clips)."""
-    signal = np.asarray(signal, dtype=np.float32)
-    for start in range(0, len(signal), frame):
-        chunk = np.ascontiguousarray(np.stack([signal[start : start + frame]] * 2))
-        audio = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
-        audio.sample_rate, audio.pts, audio.time_base = rate, start, Fraction(1, rate)
-        output.mux(stream.encode(audio))
-    output.mux(stream.encode(None))

@@ -1,0 +1,82 @@
+"""The house rules, checked on the source: the runtime never needs the training kit to import,
+``training`` is reached from ``vidanime`` only lazily from the CLI commands that need torch, and
+no module-level import cycle exists in either package."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("vidanime", "training")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+
+
+def imports(path: Path) -> list[tuple[str, bool]]:
+    """(imported module, at module level?) for every import in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top_level = {id(node) for node in tree.body}
+    for node in tree.body:  # `if TYPE_CHECKING:` blocks do not run
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            top_level -= {id(n) for n in ast.walk(node)}
+    found = []
+    package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, id(node) in top_level) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.append((sub if sub in MODULES else base, id(node) in top_level))
+    return found
+
+
+def test_runtime_reaches_training_only_lazily_and_only_from_the_cli() -> None:
+    offenders = []
+    for name, path in MODULES.items():
+        if not name.startswith("vidanime"):
+            continue
+        for target, top in imports(path):
+            if target.split(".")[0] != "training":
+                continue
+            if top or not name.startswith("vidanime.cli."):
+                offenders.append(f"{name} imports {target}{' at module level' if top else ''}")
+    assert not offenders, offenders
+
+
+def test_no_module_level_import_cycles() -> None:
+    graph = {name: sorted({t for t, top in imports(path) if top and t in MODULES and t != name}) for name, path in MODULES.items()}
+    state: dict[str, int] = {}
+    cycles: list[list[str]] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for nxt in graph[node]:
+            if state.get(nxt) == 1:
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
+            elif nxt not in state:
+                visit(nxt, trail + [nxt])
+        state[node] = 2
+
+    for start in sorted(graph):
+        if start not in state:
+            visit(start, [start])
+    assert not cycles, cycles
+
+
+def test_the_checker_sees_what_it_must() -> None:
+    """The rules above would catch a violation: the parser resolves relative and package imports."""
+    names = {t for t, _ in imports(ROOT / "training" / "models" / "__init__.py")}
+    assert "training.models.lightweight" in names
+    lazy = [(t, top) for t, top in imports(ROOT / "vidanime" / "cli" / "train_cmd.py") if t.startswith("training")]
+    assert lazy and not any(top for _, top in lazy)

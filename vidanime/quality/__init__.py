@@ -1,0 +1,1 @@
+"""Style figures: how a stylised picture compares with its photo (detail, lines, artefacts, faces)."""
