@@ -13,7 +13,7 @@ from training.losses.adversarial import discriminator_loss, generator_term
 from training.losses.content import gram_style_loss, perceptual_l1
 from training.losses.pixel import colour_loss, total_variation
 from training.ops.color import to_grey3
-from training.recipes.base import Amp, Hyper, weighted
+from training.recipes.base import Amp, Hyper, discriminator_step, weighted
 from training.recipes.gan import PhotoToStyleGAN
 from training.recipes.registry import RECIPES
 
@@ -66,7 +66,7 @@ class AnimeGANv2(PhotoToStyleGAN):
         with torch.no_grad():
             fake = g(photo)
         wr, wf, wg, wb = hp.d_weights
-        d_loss = self.d_update(
+        d_loss = discriminator_step(
             lambda d: hp.d_adv * discriminator_loss(hp.gan, real=[(d(style), wr)], fake=[(d(fake), wf), (d(grey), wg), (d(smooth_grey), wb)]),
             models, opts, amp,
         )  # fmt: skip

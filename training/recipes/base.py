@@ -187,6 +187,18 @@ def weighted(terms: dict[str, tuple[float, torch.Tensor]]) -> tuple[torch.Tensor
     return total, {k: float(w * t.detach()) for k, (w, t) in terms.items()}  # type: ignore[return-value]
 
 
+def discriminator_step(loss_fn: Any, models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp, name: str = "discriminator") -> float:
+    """One discriminator update, the same for every GAN recipe: D trainable, ``loss_fn(d)`` built
+    from the (possibly DDP-wrapped) D under autocast, stepped, D frozen again for the G step."""
+    d = models[name]
+    set_requires_grad(d, True)
+    with amp.autocast():
+        loss = loss_fn(d)
+    amp.backward_step(loss, opts[name])
+    set_requires_grad(d, False)
+    return float(loss.detach())
+
+
 def set_requires_grad(model: nn.Module, flag: bool) -> None:
     for p in model.parameters():
         p.requires_grad_(flag)

@@ -11,7 +11,7 @@ from torch import nn
 
 from training.losses.adversarial import discriminator_loss, generator_term
 from training.losses.content import perceptual_l1
-from training.recipes.base import Amp, Hyper, weighted
+from training.recipes.base import Amp, Hyper, discriminator_step, weighted
 from training.recipes.gan import PhotoToStyleGAN
 from training.recipes.registry import RECIPES
 
@@ -65,7 +65,7 @@ class CartoonGAN(PhotoToStyleGAN):
         g = models["generator"]
         with torch.no_grad():
             fake = self.to_d_range(g(batch["photo"]))
-        d_loss = self.d_update(
+        d_loss = discriminator_step(
             lambda d: discriminator_loss(hp.gan, real=[(d(batch["style"]), 1.0)], fake=[(d(fake), 1.0), (d(batch["smooth"]), 1.0)]),
             models, opts, amp,
         )  # fmt: skip

@@ -15,7 +15,7 @@ from training.distributed import unwrap
 from training.losses.adversarial import discriminator_loss, generator_term
 from training.losses.pixel import cycle_loss, identity_loss
 from training.models.registry import get_arch
-from training.recipes.base import Amp, Hyper, weighted
+from training.recipes.base import Amp, Hyper, discriminator_step, weighted
 from training.recipes.gan import PhotoToStyleGAN
 from training.recipes.registry import RECIPES
 
@@ -102,8 +102,8 @@ class CycleGAN(PhotoToStyleGAN):
         amp.backward_step(loss, opts["generator"], opts["generator_ba"])
         rng = torch.Generator().manual_seed(step)
         pooled_b, pooled_a = self.pools["b"].query(fake_b, rng), self.pools["a"].query(fake_a, rng)
-        d_b_loss = self.d_update(lambda d: 0.5 * discriminator_loss(hp.gan, [(d(b), 1.0)], [(d(pooled_b), 1.0)]), models, opts, amp, "disc_b")
-        d_a_loss = self.d_update(lambda d: 0.5 * discriminator_loss(hp.gan, [(d(a), 1.0)], [(d(pooled_a), 1.0)]), models, opts, amp, "disc_a")
+        d_b_loss = discriminator_step(lambda d: 0.5 * discriminator_loss(hp.gan, [(d(b), 1.0)], [(d(pooled_b), 1.0)]), models, opts, amp, "disc_b")
+        d_a_loss = discriminator_step(lambda d: 0.5 * discriminator_loss(hp.gan, [(d(a), 1.0)], [(d(pooled_a), 1.0)]), models, opts, amp, "disc_a")
         return {**logged, "d_a": d_a_loss, "d_b": d_b_loss}
 
     def extra_state(self) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from training.data.batches import NoiseSource, load_images
 from training.distributed import unwrap
 from training.losses.adversarial import discriminator_loss, generator_term
 from training.models.registry import get_arch
-from training.recipes.base import Amp, Hyper, Recipe, set_requires_grad
+from training.recipes.base import Amp, Hyper, Recipe, discriminator_step
 from training.recipes.registry import RECIPES
 from vidanime.errors import UsageError
 
@@ -57,17 +57,12 @@ class DCGAN(Recipe):
         return NoiseSource(load_images(images, 256), self.hp.crop, self.hp.batch_size, seed=seed)
 
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
-        g, d = models["generator"], models["discriminator"]
-        fake = g(batch["z"])
-        set_requires_grad(d, True)
+        fake = models["generator"](batch["z"])
+        d_loss = discriminator_step(lambda d: discriminator_loss(self.hp.gan, [(d(batch["style"]), 1.0)], [(d(fake.detach()), 1.0)]), models, opts, amp)
         with amp.autocast():
-            d_loss = discriminator_loss(self.hp.gan, [(d(batch["style"]), 1.0)], [(d(fake.detach()), 1.0)])
-        amp.backward_step(d_loss, opts["discriminator"])
-        set_requires_grad(d, False)
-        with amp.autocast():
-            g_loss = generator_term(unwrap(d)(fake), self.hp.gan)
+            g_loss = generator_term(unwrap(models["discriminator"])(fake), self.hp.gan)
         amp.backward_step(g_loss, opts["generator"])
-        return {"g": float(g_loss.detach()), "d": float(d_loss.detach())}
+        return {"g": float(g_loss.detach()), "d": d_loss}
 
     def sample_columns(self, batch: dict[str, torch.Tensor], models: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
         with torch.no_grad():

@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from training.data.batches import UnpairedSource, load_images
 from training.data.edge_smooth import smooth_folder
 from training.distributed import unwrap
 from training.models.registry import get_arch
-from training.recipes.base import Amp, Recipe, set_requires_grad
+from training.recipes.base import Recipe
 from vidanime.errors import UsageError
 
 
@@ -32,16 +31,6 @@ class PhotoToStyleGAN(Recipe):
             raise UsageError(f"{self.name} needs --style DIR (images of the target style)")
         smooth = load_images(smooth_folder(styles, cache_dir / "smooth"), 512) if self.uses_smooth else None
         return UnpairedSource(load_images(photos, 512), load_images(styles, 512), self.hp.crop, self.hp.batch_size, seed, smooth)
-
-    def d_update(self, loss_fn: Any, models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp, name: str = "discriminator") -> float:
-        """One discriminator step; ``loss_fn(d)`` builds the loss from the (DDP-wrapped) D."""
-        d = models[name]
-        set_requires_grad(d, True)
-        with amp.autocast():
-            loss = loss_fn(d)
-        amp.backward_step(loss, opts[name])
-        set_requires_grad(d, False)
-        return float(loss.detach())
 
     @staticmethod
     def frozen(models: dict[str, nn.Module], name: str = "discriminator") -> nn.Module:

@@ -18,7 +18,7 @@ from training.losses.pixel import total_variation
 from training.models.registry import get_arch
 from training.ops.color import random_colour_shift
 from training.ops.guided_filter import guided_filter
-from training.recipes.base import Amp, Hyper, weighted
+from training.recipes.base import Amp, Hyper, discriminator_step, weighted
 from training.recipes.gan import PhotoToStyleGAN
 from training.recipes.registry import RECIPES
 
@@ -78,10 +78,10 @@ class WhiteBox(PhotoToStyleGAN):
         grey_real = random_colour_shift(style, shift)
         shift.set_state(state)
         grey_fake = random_colour_shift(fake, shift)
-        d_surface = self.d_update(
+        d_surface = discriminator_step(
             lambda d: discriminator_loss(hp.gan, [(d(self.surface(style)), 1.0)], [(d(self.surface(fake)), 1.0)]), models, opts, amp, "disc_surface"
         )
-        d_texture = self.d_update(lambda d: discriminator_loss(hp.gan, [(d(grey_real), 1.0)], [(d(grey_fake), 1.0)]), models, opts, amp, "disc_texture")
+        d_texture = discriminator_step(lambda d: discriminator_loss(hp.gan, [(d(grey_real), 1.0)], [(d(grey_fake), 1.0)]), models, opts, amp, "disc_texture")
         with amp.autocast():
             out = guided_filter(photo, g(photo), 1, 5e-3)
             shift.set_state(state)
