@@ -7,6 +7,7 @@ when complete, so an error or Ctrl-C never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from pathlib import Path
@@ -51,3 +52,9 @@ def atomic_output(dst: Path) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def write_json(path: Path, data: object) -> None:
+    """A report file (benchmark, eval), written all-or-nothing like every other output."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2), encoding="utf-8")

@@ -32,6 +32,14 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, radius: int, eps: float) -
     return out
 
 
+def small_components(mask: np.ndarray, min_area: int) -> np.ndarray:
+    """Pixels of the 8-connected components of ``mask`` smaller than ``min_area`` px (specks)."""
+    _, comp, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] < min_area
+    small[0] = False  # background
+    return small[comp]
+
+
 def luminance(rgb: np.ndarray) -> np.ndarray:
     """Rec. 601 luma of an RGB image in [0, 1]."""
     return (rgb @ np.array([0.299, 0.587, 0.114], np.float32)).astype(np.float32)

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from training.data.filters import to_float, to_uint8
+from training.data.filters import small_components, to_float, to_uint8
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,7 @@ def despeckle(lightness: np.ndarray, depth: float, max_area: int) -> np.ndarray:
     """Fill small dark dots: where a pixel is ``depth`` darker than its 5x5 closing, in a component
     of at most ``max_area`` px, it takes the closing's value (long strokes and big shadows stay)."""
     closed = cv2.morphologyEx(lightness, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
-    dark = (closed - lightness > depth).astype(np.uint8)
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] <= max_area
-    small[0] = False
-    fill = small[comp]
+    fill = small_components(closed - lightness > depth, max_area + 1)
     return np.where(fill, closed, lightness).astype(np.float32)
 
 
@@ -138,11 +134,7 @@ def ink(lightness: np.ndarray, p: CelParams, keep: np.ndarray | float, edges: np
     gate_high = p.ink_gate * (1.0 - 0.5 * np.asarray(keep, np.float32) / max(p.face_keep, 1e-6))
     strength *= structure_gate(lightness, p.gate_sigma, 0.5 * gate_high, gate_high)
     strength *= edges
-    mask = (strength > 0.3).astype(np.uint8)
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < p.ink_min_area
-    small[0] = False  # background
-    strength[small[comp]] = 0.0
+    strength[small_components(strength > 0.3, p.ink_min_area)] = 0.0
     return strength
 
 

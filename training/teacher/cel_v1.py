@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from training.data.filters import guided_filter, luminance, to_float, to_uint8
+from training.data.filters import guided_filter, luminance, small_components, to_float, to_uint8
 from training.data.superpixels import region_colour
 
 
@@ -73,11 +73,7 @@ def lines(smooth: np.ndarray, p: CelParams) -> np.ndarray:
     g2 = cv2.GaussianBlur(lum, (0, 0), p.line_sigma * p.line_k, borderType=cv2.BORDER_REFLECT)
     dog = g1 - p.line_tau * g2
     strength = np.where(dog < p.line_eps, np.tanh(p.line_phi * (p.line_eps - dog)), 0.0).astype(np.float32)
-    mask = (strength > 0.3).astype(np.uint8)
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    small = stats[:, cv2.CC_STAT_AREA] < p.line_min_area
-    small[0] = False  # background
-    strength[small[comp]] = 0.0
+    strength[small_components(strength > 0.3, p.line_min_area)] = 0.0
     return strength
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vidanime.cli.progress import stderr_console
+from vidanime.outputs import write_json
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +48,7 @@ def benchmark(
         result = run_benchmark(options, lambda s: status.update(s))
     print_tables(result)
     if json_path is not None:
-        json_path.write_text(json.dumps(result, indent=2))
+        write_json(json_path, result)
         stderr_console.print(f"wrote {json_path}", highlight=False)
     if plot_path is not None:
         from vidanime.bench.chart import plot

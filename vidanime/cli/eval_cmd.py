@@ -53,9 +53,8 @@ def style(
     black lift (hazy blacks), colour flatness and line coverage, and the share of faces a face
     detector still finds. Medians are checked against the cel v2 targets.
     """
-    import json
-
     from vidanime.cli.progress import make_progress
+    from vidanime.outputs import write_json
     from vidanime.quality.report import evaluate_pairs, grid, pair_files
 
     pairs = pair_files(photos, outputs)
@@ -75,7 +74,7 @@ def style(
     for key, t in summary["targets"].items():
         typer.echo(f"target {key} {t['target']}: {t['value']} {'met' if t['met'] else 'NOT met'}")
     if json_path is not None:
-        json_path.write_text(json.dumps(summary, indent=2))
+        write_json(json_path, summary)
         stderr_console.print(f"wrote {json_path}", highlight=False)
     if grid_path is not None:
         grid(pairs, grid_path)
