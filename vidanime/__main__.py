@@ -1,3 +1,3 @@
-from vidanime.cli.app import main
+from vidanime.cli.entry import main
 
 main()

@@ -21,3 +21,18 @@ class MediaError(VidanimeError):
 
 class StyleNotFoundError(VidanimeError):
     """``--style`` names no installed style."""
+
+
+class Interrupted(BaseException):
+    """A stop signal (Ctrl-C, SIGTERM from ``kill`` / ``timeout`` / ``docker stop``, SIGHUP).
+
+    A BaseException, so that no ``except Exception`` on the way swallows it, while every cleanup
+    (``finally``, the atomic output's) still runs; the CLI exits with 128 + the signal number."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum, self.name = signum, name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

@@ -7,13 +7,25 @@ when complete, so an error or Ctrl-C never leaves a half-written file behind.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Iterator
 
+import av
+
 from vidanime.errors import UsageError, VidanimeError
+
+# Inputs whose own format is not written back: an animated GIF becomes an MP4.
+OUTPUT_SUFFIX = {".gif": ".mp4"}
+UNWRITABLE_SUFFIXES = {".gif": "GIF output is not supported: write .mp4 or .webm (a GIF input defaults to .mp4)"}
+
+
+def output_suffix(src: Path) -> str:
+    return OUTPUT_SUFFIX.get(src.suffix.lower(), src.suffix)
 
 
 def default_output(src: Path, style: str) -> Path:
@@ -21,7 +33,40 @@ def default_output(src: Path, style: str) -> Path:
     style_tag = Path(style).stem if style.endswith(".onnx") else style
     if src.is_dir():
         return src.with_name(f"{src.name}_{style_tag}")
-    return src.with_name(f"{src.stem}_{style_tag}{src.suffix}")
+    return src.with_name(f"{src.stem}_{style_tag}{output_suffix(src)}")
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR, errno.EIO, errno.EFBIG}
+
+
+def is_write_failure(exc: BaseException, dst: Path) -> bool:
+    """An OSError is the file system's answer; an FFmpeg error is one only with a file-system errno
+    (others, like 'invalid data', come from a damaged input and are the reader's to explain)."""
+    if isinstance(exc, av.error.FFmpegError):
+        return getattr(exc, "errno", None) in _WRITE_ERRNOS or _disk_full(dst)
+    return isinstance(exc, OSError)
+
+
+def io_error_message(exc: BaseException, dst: Path) -> str:
+    """One line a user can act on for a failed write (full disk, permissions, missing folder)."""
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT) or _disk_full(dst):
+        return f"no space left on device while writing {dst}"
+    if code in (errno.EACCES, errno.EPERM):
+        return f"permission denied writing {dst}"
+    if code == errno.EROFS:
+        return f"read-only file system: cannot write {dst}"
+    if code in (errno.ENOENT, errno.ENOTDIR):
+        return f"cannot write {dst}: the folder {dst.parent} cannot hold files"
+    reason = getattr(exc, "strerror", None) or (str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return f"cannot write {dst}: {reason}"
+
+
+def _disk_full(dst: Path) -> bool:
+    try:
+        return shutil.disk_usage(dst.parent if dst.parent != Path("") else Path(".")).free < 1 << 20
+    except OSError:
+        return False
 
 
 def check_output(src: Path, dst: Path, overwrite: bool) -> None:
@@ -44,10 +89,15 @@ def atomic_output(dst: Path) -> Iterator[Path]:
     """Yield a temporary path with ``dst``'s extension; rename onto ``dst`` on success only."""
     tmp = dst.with_name(f".{dst.stem}.partial-{uuid.uuid4().hex[:8]}{dst.suffix}")
     try:
-        yield tmp
-        if not tmp.exists():
-            raise VidanimeError(f"nothing was written for {dst.name}")
-        os.replace(tmp, dst)
+        try:
+            yield tmp
+            if not tmp.exists():
+                raise VidanimeError(f"nothing was written for {dst.name}")
+            os.replace(tmp, dst)
+        except (OSError, av.error.FFmpegError) as exc:
+            if not is_write_failure(exc, dst):
+                raise
+            raise VidanimeError(io_error_message(exc, dst)) from exc  # say why, about dst, not tmp
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -15,7 +15,7 @@ import typer
 
 from vidanime import __version__
 from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, styles_cmd, train_cmd
-from vidanime.errors import VidanimeError
+from vidanime.errors import Interrupted, VidanimeError
 
 app = typer.Typer(
     name="vidanime",
@@ -81,6 +81,8 @@ def run(args: list[str], debug: bool = False) -> int:
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0))
+    except Interrupted as exc:
+        return _fail(f"interrupted ({exc.name}); no partial output was kept", exc.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted; no partial output was kept", 130)
     except VidanimeError as exc:

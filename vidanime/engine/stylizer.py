@@ -96,6 +96,12 @@ class Stylizer:
     contract: ModelContract
     short_side: int | None = None  # process at this short side (``--resolution``)
     keep_processing_size: bool = False  # return frames at the processing size
+    # Pictures above ``tile_pixels`` go through the model in ``tile``-sized windows whose outer
+    # ``tile_margin`` px are thrown away: memory stays bounded (a 10000 x 10000 photo), and each
+    # kept pixel saw the same surroundings as in one pass, so the seams do not show.
+    tile_pixels: int = 2048 * 2048
+    tile: int = 1024
+    tile_margin: int = 64
 
     def output_size(self, height: int, width: int) -> tuple[int, int]:
         if self.keep_processing_size:
@@ -113,6 +119,8 @@ class Stylizer:
             out = np.stack([self._tiled(frame, *fixed) for frame in x])
         elif fixed is not None:  # close to the model's size: resize in, resize out
             out = resize_batch(self._stylise_exact(resize_batch(x, *fixed)), work_h, work_w)
+        elif work_h * work_w > self.tile_pixels:
+            out = np.stack([self._windowed(frame) for frame in x])
         else:
             out = self._stylise_exact(pad_to_multiple(x, self.contract.size_multiple))[:, :work_h, :work_w]
         out_h, out_w = self.output_size(h, w)
@@ -141,6 +149,21 @@ class Stylizer:
             weight[y : y + th, x : x + tw] += ramp
         out = acc / np.maximum(weight, 1e-6)
         return np.clip(np.rint(out[:h, :w]), 0, 255).astype(np.uint8)
+
+    def _windowed(self, frame: np.ndarray) -> np.ndarray:
+        """A large frame through a dynamic-size model, window by window (see ``tile_pixels``)."""
+        h, w = frame.shape[:2]
+        margin, core = self.tile_margin, max(16, self.tile - 2 * self.tile_margin)
+        out = np.empty_like(frame)
+        for y0 in range(0, h, core):
+            for x0 in range(0, w, core):
+                y1, x1 = min(h, y0 + core), min(w, x0 + core)
+                wy0, wx0 = max(0, y0 - margin), max(0, x0 - margin)
+                wy1, wx1 = min(h, y1 + margin), min(w, x1 + margin)
+                window = pad_to_multiple(frame[None, wy0:wy1, wx0:wx1], self.contract.size_multiple)
+                styled = self._stylise_exact(window)[0]
+                out[y0:y1, x0:x1] = styled[y0 - wy0 : y1 - wy0, x0 - wx0 : x1 - wx0]
+        return out
 
     def _infer(self, x: np.ndarray) -> np.ndarray:
         if not self.contract.batch_fixed or x.shape[0] == 1:

@@ -12,6 +12,10 @@ from vidanime.errors import MediaError
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".jp2", ".pbm", ".pgm", ".ppm"}
 
 
+# PNG, TIFF (both byte orders), JPEG 2000, BMP (v4/v5 may carry alpha); WebP is RIFF....WEBP
+_ALPHA_SIGNATURES = (b"\x89PNG", b"II*\x00", b"MM\x00*", b"\x00\x00\x00\x0cjP", b"BM")
+
+
 def is_image_path(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
 
@@ -35,10 +39,13 @@ def read_image(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     if color is None:
         raise MediaError(f"{path.name}: not a readable image")
     alpha = None
-    full = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-    if full is not None and full.ndim == 3 and full.shape[2] == 4 and full.shape[:2] == color.shape[:2]:
-        alpha = _to_uint8(full[:, :, 3])
-    return cv2.cvtColor(_to_uint8(color), cv2.COLOR_BGR2RGB), alpha
+    if bytes(data[:12]).startswith(_ALPHA_SIGNATURES) or bytes(data[8:12]) == b"WEBP":  # decode twice only if alpha can exist
+        full = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        if full is not None and full.ndim == 3 and full.shape[2] == 4 and full.shape[:2] == color.shape[:2]:
+            alpha = _to_uint8(full[:, :, 3])
+        del full
+    color = _to_uint8(color)
+    return cv2.cvtColor(color, cv2.COLOR_BGR2RGB, dst=color), alpha  # in place: a 100 MP photo is 300 MB
 
 
 def write_image(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None) -> None:

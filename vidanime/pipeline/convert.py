@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import av
 import cv2
 import numpy as np
 
 from vidanime.engine.contract import with_overrides
 from vidanime.engine.session import DEFAULT_BATCH, EngineSession, open_session
 from vidanime.engine.stylizer import Stylizer
-from vidanime.errors import UsageError, VidanimeError
+from vidanime.errors import MediaError, UsageError, VidanimeError
 from vidanime.images.io import is_image_path, read_image, write_image
-from vidanime.outputs import atomic_output, check_output, default_output
+from vidanime.outputs import UNWRITABLE_SUFFIXES, atomic_output, check_output, default_output, output_suffix
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video
+from vidanime.styles.inspect import check_generator
 from vidanime.styles.registry import Style, resolve_style
 from vidanime.temporal.smoothing import smoother_factory
 from vidanime.video.decode import VideoReader
@@ -122,12 +124,17 @@ def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: boo
     """Map the input (a file or a folder) to (source, output, kind) jobs; check outputs first."""
     dst = output or default_output(source, style_name)
     if source.is_file():
+        kind = _kind(source)
         if dst.suffix == "":
             raise UsageError(f"output {dst} has no extension: say which format, e.g. -o {dst}.mp4")
-        if _kind(source) == "video" and is_image_path(dst):
+        if kind == "video" and is_image_path(dst):
             raise UsageError(f"{source.name} is a video: give a video output name, not {dst.name}")
+        if kind == "image" and not is_image_path(dst):
+            raise UsageError(f"{source.name} is an image: give an image output name (.png, .jpg, .webp ...), not {dst.name}")
+        if dst.suffix.lower() in UNWRITABLE_SUFFIXES:
+            raise UsageError(UNWRITABLE_SUFFIXES[dst.suffix.lower()])
         check_output(source, dst, overwrite)
-        return [Job(source, dst, _kind(source))]
+        return [Job(source, dst, kind)]
     if dst.exists() and not dst.is_dir():
         raise UsageError(f"input is a folder, so -o must be a folder; {dst} is a file")
     if dst.exists() and dst.resolve() == source.resolve():
@@ -139,7 +146,7 @@ def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: boo
         if dst.exists() and dst.resolve() in path.resolve().parents:
             continue  # an output folder inside the input folder
         if is_image_path(path) or path.suffix.lower() in VIDEO_SUFFIXES:
-            target = dst / path.relative_to(source)
+            target = (dst / path.relative_to(source)).with_suffix(output_suffix(path))
             if target.exists() and not overwrite:
                 raise UsageError(f"output {target} exists: pass --overwrite to replace it")
             jobs.append(Job(path, target, _kind(path)))
@@ -154,6 +161,7 @@ def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, Engi
     saved = style.sidecar.get("contract")
     contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
     engine.contract = with_overrides(contract, request.contract_overrides)
+    check_generator(engine, engine.contract, style.path)  # every model, however it arrives
     stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size)
     return stylizer, engine
 
@@ -179,8 +187,11 @@ def convert_one_video(
     with VideoReader(job.source) as reader:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         on_frames = progress(job.source.name, reader.frame_estimate)
-        with atomic_output(job.output) as tmp:
-            report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
+        try:
+            with atomic_output(job.output) as tmp:
+                report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
+        except av.error.FFmpegError as exc:  # not a write failure (atomic_output says those): damaged input
+            raise MediaError(f"{job.source.name}: damaged media data ({str(exc).split(': ', 1)[0]})") from exc
     return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
 
 
@@ -205,5 +216,11 @@ def run_jobs(
             if not keep_going:
                 raise
             result = JobResult(job, error=str(exc))
+        except Exception as exc:  # noqa: BLE001 - in a folder, one file's bug must not stop the rest
+            if not keep_going:
+                raise
+            log.debug("unexpected error on %s", job.source, exc_info=True)
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            result = JobResult(job, error=f"{job.source.name}: unexpected {type(exc).__name__}: {first} (re-run with --debug)")
         results.append(result)
     return results

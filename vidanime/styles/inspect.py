@@ -108,7 +108,7 @@ def inspect_model(path: Path, overrides: dict[str, Any] | None = None) -> Inspec
             contract = _probe_ranges(engine, contract, overrides, notes)
         if "channel_order" not in overrides:
             notes.append("channel order RGB assumed (cannot be probed; pass --bgr for BGR models)")
-    validate(engine, contract, path)
+    check_generator(engine, contract, path)
     return Inspection(contract, notes)
 
 
@@ -132,8 +132,15 @@ def _probe_ranges(engine: EngineSession, contract: ModelContract, overrides: dic
     )
 
 
-def validate(engine: EngineSession, contract: ModelContract, path: Path) -> None:
-    """One probe frame must come back as an image of the same size."""
+MIN_FIXED_SIDE = 32  # a fixed-size model smaller than this cannot stylise a frame usefully
+
+
+def check_generator(engine: EngineSession, contract: ModelContract, path: Path) -> None:
+    """One probe frame must come back as a finite image of the same size and channels; run on
+    every model at load, whether it came through ``styles add``, ``--style FILE`` or the bundle."""
+    if contract.fixed_size is not None and min(contract.fixed_size) < MIN_FIXED_SIDE:
+        fh, fw = contract.fixed_size
+        raise VidanimeError(f"{path.name} takes only {fw}x{fh} pictures: too small to stylise frames (at least {MIN_FIXED_SIDE} px a side)")
     h, w = _probe_size(contract)
     x = to_model_input(probe_image(h, w), contract)
     try:
@@ -146,4 +153,6 @@ def validate(engine: EngineSession, contract: ModelContract, path: Path) -> None
             f"{path.name} is not an image-to-image generator: input {list(expect)} {x.dtype} "
             f"gave output {list(y.shape)} {y.dtype}"
         )
+    if not np.isfinite(np.asarray(y, dtype=np.float32)).all():
+        raise VidanimeError(f"{path.name} produced NaN or infinite values on a probe frame: the model is broken")
     from_model_output(y, contract)  # the conversion back must work too

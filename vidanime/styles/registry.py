@@ -49,8 +49,8 @@ def _scan(folder: Path, source: str) -> dict[str, Style]:
         return {}
     found = {}
     for model in sorted(folder.glob("*.onnx")):
-        if model.name.endswith(".fp16.onnx") or model.name.endswith(".int8.onnx"):
-            continue
+        if model.name.startswith(".") or model.name.endswith((".fp16.onnx", ".int8.onnx")):
+            continue  # hidden files are unfinished writes; siblings belong to their style
         found[model.stem] = Style(model.stem, model, source, _read_sidecar(model))
     return found
 

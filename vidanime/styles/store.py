@@ -4,7 +4,6 @@ sidecar (licence, where it came from, its checksum, and the contract found at ad
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 import shutil
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 
 from vidanime.checksum import sha256_file
 from vidanime.errors import UsageError, VidanimeError
+from vidanime.outputs import atomic_output, write_json
 from vidanime.styles.inspect import Inspection, inspect_model
 from vidanime.styles.registry import BUNDLED_DIR, installed_styles, user_styles_dir
 
@@ -31,19 +31,19 @@ def add_style(name: str, model: Path, licence: str | None, overrides: dict[str, 
     folder = user_styles_dir()
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{name}.onnx"
-    tmp = folder / f".{name}.partial.onnx"
-    shutil.copyfile(model, tmp)
     sidecar = {
         "name": name,
         "license": licence or "unknown (set with --license)",
         "source_file": str(model.resolve()),
-        "sha256": sha256_file(tmp),
+        "sha256": sha256_file(model),
         "added": _dt.datetime.now().isoformat(timespec="seconds"),
         "contract": {k: v for k, v in inspection.contract_dict().items() if k not in ("input_name", "output_name")},
         "notes": inspection.notes,
     }
-    tmp.replace(target)
-    target.with_suffix(".json").write_text(json.dumps(sidecar, indent=2))
+    # both files all-or-nothing; the model is renamed into place only after its sidecar is written
+    with atomic_output(target) as tmp:
+        shutil.copyfile(model, tmp)
+        write_json(target.with_suffix(".json"), sidecar)
     return target, inspection
 
 

@@ -40,12 +40,20 @@ def plan_audio(codec: str, container_format: str, supported: set[str]) -> AudioP
     return AudioPlan(codec, False, target, f"audio {codec} re-encoded to {target.removeprefix('lib')}")
 
 
+class AudioUnusable(Exception):
+    """The input's audio cannot be carried; the video is written without it, with a note."""
+
+
 class AudioCarrier:
     """One input audio stream written into an output container, time-ordered."""
 
     def __init__(self, src: Path, output: av.container.OutputContainer, start_offset_s: float) -> None:
-        self._input = av.open(str(src), mode="r")
-        self._in_stream = self._input.streams.audio[0]
+        self._input = av.open(str(src), mode="r", metadata_errors="replace")
+        usable = [s for s in self._input.streams.audio if s.codec_context is not None]
+        if not usable:
+            self._input.close()
+            raise AudioUnusable("the audio stream is damaged (no codec)")
+        self._in_stream = usable[0]
         self.plan = plan_audio(self._in_stream.codec_context.name, output.format.name, output.supported_codecs)
         if self.plan.copy:
             self._out_stream = output.add_stream_from_template(self._in_stream)

@@ -27,6 +27,7 @@ class VideoInfo:
     average_rate: Fraction | None
     frame_count: int | None  # declared by the container; None when it does not say
     duration_s: float | None
+    video_duration_s: float | None  # the video stream's own duration (never the audio's); None when unknown
     start_offset_s: float  # the container's start time, subtracted from every timestamp
     codec: str
     metadata: dict[str, str] = field(default_factory=dict)
@@ -47,9 +48,24 @@ def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
     return None
 
 
-def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+def _stream_duration_s(stream: av.video.stream.VideoStream) -> float | None:
+    """The video stream's own length: its duration field, or Matroska's per-stream DURATION tag."""
     if stream.duration is not None and stream.time_base:
         return float(stream.duration * stream.time_base)
+    tag = stream.metadata.get("DURATION")
+    if tag:
+        try:
+            h, m, s = tag.split(":")
+            return int(h) * 3600 + int(m) * 60 + float(s)
+        except ValueError:
+            return None
+    return None
+
+
+def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    own = _stream_duration_s(stream)
+    if own is not None:
+        return own
     if container.duration is not None:
         return container.duration / av.time_base
     return None
@@ -60,17 +76,23 @@ class VideoReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._container = av.open(str(path), mode="r")
-        except (av.error.FFmpegError, OSError) as exc:
+        try:  # a title in Latin-1 must not make a clip unreadable
+            self._container = av.open(str(path), mode="r", metadata_errors="replace")
+        except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
             raise MediaError(f"{path.name}: not a readable media file ({_short(exc)})") from exc
         if not self._container.streams.video:
             self._container.close()
             raise MediaError(f"{path.name}: has no video stream")
         self._stream = self._container.streams.video[0]
+        ctx = self._stream.codec_context
+        if ctx is None or not ctx.width or not ctx.height:
+            self._container.close()
+            what = "an unknown codec" if ctx is None else f"no picture size ({ctx.name})"
+            raise MediaError(f"{path.name}: the video stream has {what}; the file is damaged or not supported")
         self._stream.thread_type = "AUTO"
         self.decode_errors = 0
         self.decoded = 0
+        self._last_time_s: float | None = None  # presentation time of the last decoded frame
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
         self.display_matrix: tuple[int, ...] | None = None
         self.info = self._read_info()
@@ -85,14 +107,16 @@ class VideoReader:
             average_rate=stream.average_rate or stream.guessed_rate,
             frame_count=stream.frames or None,
             duration_s=_duration_s(container, stream),
+            video_duration_s=_stream_duration_s(stream),
             start_offset_s=max(0.0, start),
             codec=stream.codec_context.name,
-            metadata=dict(container.metadata),
+            metadata={str(k): str(v) for k, v in container.metadata.items()},
         )
 
     @property
     def has_audio(self) -> bool:
-        return bool(self._container.streams.audio)
+        """An audio stream that can be carried (a damaged one without a codec is left out)."""
+        return any(s.codec_context is not None for s in self._container.streams.audio)
 
     @property
     def frame_estimate(self) -> int | None:
@@ -121,8 +145,17 @@ class VideoReader:
     def frames_lost(self) -> int:
         """Frames the file promised but we could not decode (corrupt or truncated data)."""
         declared = self.info.frame_count
-        missing = max(0, declared - self.decoded) if declared else 0
+        missing = max(0, declared - self.decoded) if declared else self._missing_tail()
         return max(self.decode_errors, missing)
+
+    def _missing_tail(self) -> int:
+        """Frames between the last decoded one and the end the video stream declares (Matroska,
+        WebM: no frame count, but a duration). Two frames of slack for rounding and edit lists."""
+        end, rate = self.info.video_duration_s, self.info.average_rate
+        if end is None or not rate or self._last_time_s is None:
+            return 0
+        missing = round((end - self._last_time_s - 1 / float(rate)) * float(rate))
+        return missing if missing > 2 else 0
 
     def frames(self) -> Iterator[Frame]:
         """Yield frames; undecodable packets are counted, not fatal."""
@@ -146,6 +179,7 @@ class VideoReader:
                     if self.decoded == 0:
                         self.display_matrix = _display_matrix(frame)
                     self.decoded += 1
+                    self._last_time_s = float(pts * tb) - self.info.start_offset_s
                     yield Frame(frame.to_ndarray(format="rgb24"), pts - offset)
         except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
             self.decode_errors += 1

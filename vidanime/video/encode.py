@@ -11,7 +11,7 @@ import av
 import numpy as np
 
 from vidanime.errors import UsageError, VidanimeError
-from vidanime.video.audio import AudioCarrier
+from vidanime.video.audio import AudioCarrier, AudioUnusable
 from vidanime.video.decode import VideoInfo
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,13 @@ class EncodeSettings:
         return {}
 
 
-def even_size(height: int, width: int, pix_fmt: str) -> tuple[int, int]:
-    """4:2:0 formats need even sizes: grow by one row / column (filled by edge copy)."""
-    if "420" in pix_fmt or "422" in pix_fmt:
+# Encoders that refuse odd sizes in 4:2:0 / 4:2:2 (VP9 and MJPEG take them and keep the exact size).
+EVEN_ONLY = {"libx264", "libx265"}
+
+
+def even_size(height: int, width: int, encoder: str, pix_fmt: str) -> tuple[int, int]:
+    """x264 / x265 need even sizes for subsampled chroma: grow by one row / column (edge copy)."""
+    if encoder in EVEN_ONLY and ("420" in pix_fmt or "422" in pix_fmt):
         return height + height % 2, width + width % 2
     return height, width
 
@@ -82,10 +86,10 @@ class VideoWriter:
         self.path = path
         self.info = info
         self.settings = settings
-        try:
+        try:  # I/O errors go up to atomic_output, which names the real output
             self._output = av.open(str(path), mode="w", format=container_format)
-        except (av.error.FFmpegError, OSError, ValueError) as exc:
-            raise VidanimeError(f"cannot write {path.name}: {str(exc).splitlines()[0]}") from exc
+        except ValueError as exc:  # FFmpeg knows no muxer for this name
+            raise UsageError(f"cannot write a {path.suffix or container_format} file: no such video format (try .mp4, .mkv, .webm)") from exc
         self.encoder, self.pix_fmt = settings.encoder(self._output.format.name)
         if self.encoder not in self._output.supported_codecs and self.encoder.removeprefix("lib") not in {
             c.removeprefix("lib") for c in self._output.supported_codecs
@@ -106,7 +110,7 @@ class VideoWriter:
             stream = self._output.add_stream(self.encoder, rate=rate, options=self.settings.options(self.encoder))
         except (av.error.FFmpegError, ValueError) as exc:
             raise VidanimeError(f"encoder {self.encoder} not usable here: {str(exc).splitlines()[0]}") from exc
-        enc_h, enc_w = even_size(height, width, self.pix_fmt)
+        enc_h, enc_w = even_size(height, width, self.encoder, self.pix_fmt)
         if (enc_h, enc_w) != (height, width):
             self.notes.append(f"odd size {width}x{height} padded to {enc_w}x{enc_h} for {self.pix_fmt}")
         stream.width, stream.height = enc_w, enc_h
@@ -123,9 +127,13 @@ class VideoWriter:
         self._stream = stream
         self.size = (enc_h, enc_w)
         if self._audio_source is not None:
-            self.audio = AudioCarrier(self._audio_source, self._output, self.info.start_offset_s)
-            if self.audio.plan.note:
-                self.notes.append(self.audio.plan.note)
+            try:
+                self.audio = AudioCarrier(self._audio_source, self._output, self.info.start_offset_s)
+            except (AudioUnusable, av.error.FFmpegError, ValueError) as exc:
+                self.notes.append(f"audio dropped: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+            else:
+                if self.audio.plan.note:
+                    self.notes.append(self.audio.plan.note)
 
     def write(self, image: np.ndarray, pts: int, display_matrix: tuple[int, ...] | None = None) -> None:
         """Encode one uint8 RGB frame at ``pts`` (in the input's time base)."""

@@ -1,0 +1,308 @@
+"""Nothing lost, nothing left behind: each bug the fuzzing and fault-injection pass found, as a
+regression test, and a deterministic fuzz run over damaged clips."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from factories import frame_pattern, make_clip, make_onnx_graph, read_frames
+from onnx import TensorProto, helper
+
+from vidanime.cli.app import run
+from vidanime.images.io import write_image
+
+
+def convert(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
+    code = run(["convert", *map(str, args), "--quiet", "--temporal", "off", "--preset", "ultrafast"])
+    return code, capsys.readouterr().err
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob(".*"))
+
+
+def one_op_model(path: Path, nodes: list, out_shape: list, fixed: tuple[int, int] | None = None, initializers: list | None = None) -> Path:
+    h, w = fixed or ("H", "W")
+    inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, h, w])
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, out_shape)
+    return make_onnx_graph(path, nodes, [inp], [out], initializers)
+
+
+# 1 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix,codec", [("mkv", "libx264"), ("webm", "libvpx-vp9")])
+def test_truncated_matroska_and_webm_report_lost_frames(suffix: str, codec: str, tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_clip(tmp_path / f"full.{suffix}", n_frames=48, size=(120, 160), codec=codec, audio=None)
+    cut = tmp_path / f"cut.{suffix}"
+    cut.write_bytes(src.read_bytes()[: src.stat().st_size // 2])
+    code, err = convert(capsys, cut, "--style", neg_model, "-o", tmp_path / f"out.{suffix}")
+    assert code == 0 and "frames could not be decoded" in err, err
+    lost = int(err.split(f"note: cut.{suffix}: ")[1].split(" of ")[0])
+    written = len(read_frames(tmp_path / f"out.{suffix}")[0])
+    assert lost > 10 and abs(lost + written - 48) <= 2
+    code, err = convert(capsys, cut, "--style", neg_model, "-o", tmp_path / f"strict.{suffix}", "--strict")
+    assert code == 1 and "could not be decoded" in err
+    assert not (tmp_path / f"strict.{suffix}").exists() and not leftovers(tmp_path)
+
+
+def test_complete_matroska_reports_nothing_lost(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_clip(tmp_path / "full.mkv", n_frames=30, audio="libopus")
+    code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out.mkv", "--strict")
+    assert code == 0 and "could not be decoded" not in err
+
+
+# 2 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("suffix", ["mkv", "mp4"])
+def test_latin1_title_is_read_and_carried(suffix: str, tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = tmp_path / f"clean.{suffix}"
+    with av.open(str(clean), "w") as out:
+        out.metadata["title"] = "caf\u00e9 clip"
+        vs = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "yuv420p"
+        for i in range(6):
+            frame = av.VideoFrame.from_ndarray(frame_pattern(i, 48, 64), format="rgb24")
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+    data = clean.read_bytes()
+    assert data.count("café".encode()) == 1
+    latin = tmp_path / f"latin.{suffix}"
+    latin.write_bytes(data.replace("café".encode(), b"caf\xe9 "))  # same length: one 0xE9 byte
+    code, err = convert(capsys, latin, "--style", neg_model, "-o", tmp_path / f"out.{suffix}")
+    assert code == 0, err
+    assert len(read_frames(tmp_path / f"out.{suffix}")[0]) == 6
+
+
+# 3 + fuzz ------------------------------------------------------------------------------------------
+def mutants(seed_clips: list[Path], count: int) -> list[tuple[str, bytes]]:
+    """Deterministic damage: bit flips, truncations, zeroed blocks, header damage."""
+    rng = np.random.default_rng(1234)
+    found = []
+    for i in range(count):
+        src = seed_clips[i % len(seed_clips)]
+        data = bytearray(src.read_bytes())
+        kind = ("flip", "truncate", "zero", "header")[i % 4]
+        if kind == "flip":
+            for pos in rng.integers(0, len(data), size=int(rng.integers(1, 40))):
+                data[pos] ^= 1 << int(rng.integers(0, 8))
+        elif kind == "truncate":
+            data = data[: int(len(data) * rng.uniform(0.05, 0.95))]
+        elif kind == "zero":
+            start = int(rng.integers(0, len(data)))
+            data[start : start + int(rng.integers(16, 4096))] = b"\0" * len(data[start : start + int(rng.integers(16, 4096))])
+        else:
+            for pos in rng.integers(0, min(len(data), 512), size=int(rng.integers(1, 12))):
+                data[pos] = int(rng.integers(0, 256))
+        found.append((f"m{i:03d}_{kind}{src.suffix}", bytes(data)))
+    return found
+
+
+def test_fuzz_damaged_clips_never_crash_or_leave_files(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    clips = [
+        make_clip(seeds / "a.mp4", n_frames=10, size=(48, 64), audio="aac"),
+        make_clip(seeds / "b.mkv", n_frames=10, size=(48, 64), audio="libopus"),
+        make_clip(seeds / "c.webm", n_frames=10, size=(48, 64), codec="libvpx-vp9", audio=None),
+        make_clip(seeds / "d.ts", n_frames=10, size=(48, 64), audio="aac"),
+        make_clip(seeds / "e.avi", n_frames=10, size=(48, 64), codec="mjpeg", pix_fmt="yuvj420p", audio=None),
+    ]
+    work, outs = tmp_path / "work", tmp_path / "outs"
+    work.mkdir(), outs.mkdir()
+    codes: dict[int, int] = {}
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("a damaged clip hung convert")))
+    started = time.monotonic()
+    try:
+        for name, data in mutants(clips, 120):
+            src = work / name
+            src.write_bytes(data)
+            signal.alarm(20)
+            code, err = convert(capsys, src, "--style", neg_model, "-o", outs / f"{src.stem}.mkv")
+            signal.alarm(0)
+            codes[code] = codes.get(code, 0) + 1
+            assert code in (0, 1), (name, code, err)
+            assert "unexpected" not in err and "Traceback" not in err, (name, err)
+            if code == 1:
+                lines = [line for line in err.splitlines() if line.startswith("error:")]
+                assert len(lines) == 1 and name in lines[0], (name, err)  # one line that names the file
+            assert src.read_bytes() == data  # the input is never touched
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    assert not leftovers(outs) and not leftovers(work)
+    assert codes.get(0, 0) > 10 and codes.get(1, 0) > 10  # both outcomes really happened
+    assert time.monotonic() - started < 120
+
+
+# 4 -----------------------------------------------------------------------------------------------
+def test_folder_mode_survives_an_unexpected_error(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import vidanime.pipeline.convert as pipeline
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(3):
+        write_image(src / f"p{i}.png", frame_pattern(i, 40, 56))
+    real = pipeline.convert_image
+
+    def flaky(job, stylizer):  # type: ignore[no-untyped-def]
+        if job.source.name == "p1.png":
+            raise RuntimeError("boom")
+        return real(job, stylizer)
+
+    monkeypatch.setattr(pipeline, "convert_image", flaky)
+    code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out")
+    assert code == 1 and "p1.png" in err and "RuntimeError" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["p0.png", "p2.png"]
+
+
+# 5, 11 --------------------------------------------------------------------------------------------
+def test_image_to_video_name_is_refused(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_image(tmp_path / "photo.jpg", frame_pattern(0, 40, 56))
+    for name in ("out.mp4", "out.xyz", "out.gif"):
+        code, err = convert(capsys, tmp_path / "photo.jpg", "--style", neg_model, "-o", tmp_path / name)
+        assert code == 2 and "image" in err and not (tmp_path / name).exists()
+
+
+def test_gif_input_becomes_mp4_and_gif_output_is_refused(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    gif = tmp_path / "anim.gif"
+    with av.open(str(gif), "w") as out:
+        vs = out.add_stream("gif", rate=10)
+        vs.width, vs.height, vs.pix_fmt = 64, 48, "rgb8"
+        for i in range(5):
+            frame = av.VideoFrame.from_ndarray(frame_pattern(i, 48, 64), format="rgb24").reformat(format="rgb8")
+            frame.pts = i
+            out.mux(vs.encode(frame))
+        out.mux(vs.encode(None))
+    code, err = convert(capsys, gif, "--style", neg_model)
+    assert code == 0, err
+    assert len(read_frames(tmp_path / "anim_neg.mp4")[0]) == 5
+    code, err = convert(capsys, gif, "--style", neg_model, "-o", tmp_path / "x.gif")
+    assert code == 2 and "GIF output" in err
+
+
+# 6 -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("sig,code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129), (signal.SIGINT, 130)])
+def test_stop_signals_clean_up_and_say_so(sig: int, code: int, tmp_path: Path, neg_model: Path) -> None:
+    src = make_clip(tmp_path / "long.mp4", n_frames=400, size=(240, 320), audio="aac")
+    out = tmp_path / "out" / "o.mp4"
+    out.parent.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vidanime", "convert", str(src), "--style", str(neg_model), "-o", str(out), "-q"],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(out.parent.glob(".o.partial-*")) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "finished before it could be stopped"
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err
+    assert err.strip().splitlines() == [f"error: interrupted ({signal.Signals(sig).name}); no partial output was kept"]
+    assert list(out.parent.iterdir()) == []
+
+
+# 7 -----------------------------------------------------------------------------------------------
+def test_failed_styles_add_leaves_nothing_and_hidden_files_are_never_styles(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from vidanime.styles.registry import installed_styles, user_styles_dir
+
+    def broken_copy(a, b):  # type: ignore[no-untyped-def]
+        Path(b).write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", broken_copy)
+    assert run(["styles", "add", "mine", str(neg_model)]) == 1
+    assert "no space left" in capsys.readouterr().err
+    folder = user_styles_dir()
+    assert not folder.exists() or list(folder.iterdir()) == []
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".other.partial.onnx").write_bytes(neg_model.read_bytes())
+    assert ".other.partial" not in installed_styles() and "mine" not in installed_styles()
+
+
+# 8 -----------------------------------------------------------------------------------------------
+def broken_models(folder: Path) -> dict[str, Path]:
+    minus_one = helper.make_tensor("m1", TensorProto.FLOAT, [1], [-1.0])
+    return {
+        "nan": one_op_model(folder / "nan.onnx", [helper.make_node("Sqrt", ["input"], ["output"])], ["N", 3, "H", "W"]),
+        "one_channel": one_op_model(
+            folder / "grey.onnx", [helper.make_node("ReduceMean", ["input"], ["output"], axes=[1], keepdims=1)], ["N", 1, "H", "W"]
+        ),
+        "half_size": one_op_model(
+            folder / "half.onnx", [helper.make_node("AveragePool", ["input"], ["output"], kernel_shape=[2, 2], strides=[2, 2])], ["N", 3, "h", "w"]
+        ),
+        "tiny_fixed": one_op_model(folder / "tiny.onnx", [helper.make_node("Mul", ["input", "m1"], ["output"])], [1, 3, 4, 4], (4, 4), [minus_one]),
+    }
+
+
+@pytest.mark.parametrize("kind", ["nan", "one_channel", "half_size", "tiny_fixed"])
+def test_style_file_is_probed_at_load(kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = broken_models(tmp_path)[kind]
+    src = make_clip(tmp_path / "a.mp4", n_frames=4, audio=None)
+    code, err = convert(capsys, src, "--style", model, "-o", tmp_path / "out.mp4")
+    assert code == 1 and err.startswith("error: ") and "unexpected" not in err, err
+    assert model.name in err
+    assert not (tmp_path / "out.mp4").exists() and not leftovers(tmp_path)
+
+
+# 9 -----------------------------------------------------------------------------------------------
+def test_odd_size_kept_exactly_where_the_codec_allows(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_clip(tmp_path / "odd.webm", n_frames=4, size=(241, 333), codec="libvpx-vp9", audio=None)
+    code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out.webm")
+    assert code == 0 and "padded" not in err
+    assert read_frames(tmp_path / "out.webm")[1][0].shape == (241, 333, 3)
+    code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out.mp4")  # H.264 4:2:0 needs even sizes
+    assert code == 0 and "padded to 334x242" in err
+
+
+# 10 ----------------------------------------------------------------------------------------------
+def test_unwritable_places_get_a_clear_line(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = make_clip(tmp_path / "a.mp4", n_frames=4, audio=None)
+    code, err = convert(capsys, src, "--style", neg_model, "-o", "/proc/out.mp4")
+    assert code == 1 and "/proc/out.mp4" in err and "unexpected" not in err and "partial" not in err, err
+
+
+def tmpfs(folder: Path, size: str) -> bool:
+    folder.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    return done.returncode == 0
+
+
+def test_full_disk_says_so_and_leaves_nothing(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    small = tmp_path / "small"
+    if os.geteuid() != 0 or not tmpfs(small, "48k"):
+        pytest.skip("cannot mount a small tmpfs here (needs root and mount rights)")
+    try:
+        src = make_clip(tmp_path / "a.mp4", n_frames=60, size=(240, 320), audio="aac")
+        code, err = convert(capsys, src, "--style", neg_model, "-o", small / "out.mkv")
+        assert code == 1 and f"no space left on device while writing {small / 'out.mkv'}" in err, err
+        write_image(tmp_path / "big.png", np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8))
+        code, err = convert(capsys, tmp_path / "big.png", "--style", neg_model, "-o", small / "out.png")
+        assert code == 1 and "no space left on device" in err, err
+        assert list(small.iterdir()) == []
+    finally:
+        subprocess.run(["umount", str(small)], capture_output=True)
+
+
+# 12 ----------------------------------------------------------------------------------------------
+def test_large_pictures_go_through_in_windows_with_the_same_result(tmp_path: Path) -> None:
+    from vidanime.engine.session import open_session
+    from vidanime.engine.stylizer import Stylizer
+
+    rng = np.random.default_rng(0)
+    weight = helper.make_tensor("w", TensorProto.FLOAT, [3, 3, 5, 5], (rng.normal(0, 0.1, 225)).tolist())
+    model = one_op_model(tmp_path / "conv.onnx", [helper.make_node("Conv", ["input", "w"], ["output"], pads=[2, 2, 2, 2])], ["N", 3, "H", "W"], initializers=[weight])
+    engine = open_session(model, "cpu")
+    frame = rng.integers(0, 255, (1, 301, 517, 3), dtype=np.uint8)
+    whole = Stylizer(engine.run, engine.contract)(frame)
+    windows = Stylizer(engine.run, engine.contract, tile_pixels=100 * 100, tile=128, tile_margin=8)(frame)
+    assert windows.shape == whole.shape
+    assert np.abs(windows.astype(int) - whole).max() <= 1
