@@ -64,11 +64,15 @@ def make_clip(
     pts: Sequence[int] | None = None,  # custom timestamps in 1/time_base_den units (VFR)
     time_base: Fraction | None = None,
     faststart: bool = False,
+    gop: int | None = None,  # a keyframe every N frames (default: the encoder's)
 ) -> Path:
     """Write a small clip of ``frame_pattern`` frames; audio is a sine tone as long as the video."""
     height, width = size
+    options = {"preset": "ultrafast"} if codec == "libx264" else {}
+    if gop:
+        options["g"] = str(gop)
     return write_clip(
-        path, lambda i: frame_pattern(i, height, width), n_frames, fps, codec=codec, pix_fmt=pix_fmt, stamps=pts,
+        path, lambda i: frame_pattern(i, height, width), n_frames, fps, codec=codec, pix_fmt=pix_fmt, codec_options=options, stamps=pts,
         time_base=time_base or Fraction(1, fps * 100), rotation=rotation, audio=audio, audio_rate=audio_rate, faststart=faststart,
     )  # fmt: skip
 

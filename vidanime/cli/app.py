@@ -49,8 +49,11 @@ eval_cmd.register(app)
 bench_cmd.register(app)
 
 
-def _fail(message: str, code: int) -> int:
+def _fail(message: str, code: int, exc: BaseException | None = None) -> int:
     typer.echo(f"error: {message}", err=True)
+    hint = getattr(exc, "resume_hint", None)
+    if hint:
+        typer.echo(f"note: {hint}", err=True)
     return code
 
 
@@ -82,13 +85,14 @@ def run(args: list[str], debug: bool = False) -> int:
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0))
     except Interrupted as exc:
-        return _fail(f"interrupted ({exc.name}); no partial output was kept", exc.exit_code)
+        kept = "progress was kept" if getattr(exc, "resume_hint", None) else "no partial output was kept"
+        return _fail(f"interrupted ({exc.name}); {kept}", exc.exit_code, exc)
     except (KeyboardInterrupt, typer.Abort):
         return _fail("interrupted; no partial output was kept", 130)
     except VidanimeError as exc:
         if debug:
             traceback.print_exc()
-        return _fail(str(exc), exc.exit_code)
+        return _fail(str(exc), exc.exit_code, exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # Typer's (Click's) usage errors
             return _fail(f"{exc.format_message()} (see '{_help_hint(exc)}')", int(exc.exit_code))

@@ -47,6 +47,10 @@ def convert(
     input_range: Optional[str] = typer.Option(None, "--input-range", help="Override the model's input range, e.g. -1,1 or 0,1."),
     output_range: Optional[str] = typer.Option(None, "--output-range", help="Override the model's output range."),
     bgr: bool = typer.Option(False, "--bgr", help="The model takes and returns BGR (e.g. White-box, CartoonGAN ports)."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Work in journaled segments; if stopped (Ctrl-C, crash, kill -9), the same command continues where it was."
+    ),
+    segment_seconds: float = typer.Option(10.0, "--segment-seconds", help="With --resume: segment length (cut at the next keyframe)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Stylise a video (audio, timing and rotation kept), an image, or a folder of both."""
@@ -55,7 +59,7 @@ def convert(
         keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
-        temporal=temporal, temporal_strength=temporal_strength,
+        temporal=temporal, temporal_strength=temporal_strength, resume=resume, segment_seconds=segment_seconds,
     )  # fmt: skip
     with make_progress(quiet) as progress:
 

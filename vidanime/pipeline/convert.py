@@ -19,6 +19,7 @@ from vidanime.engine.stylizer import Stylizer
 from vidanime.errors import MediaError, UsageError, VidanimeError
 from vidanime.images.io import is_image_path, read_image, write_image
 from vidanime.outputs import UNWRITABLE_SUFFIXES, atomic_output, check_output, default_output, output_suffix
+from vidanime.pipeline.segments import convert_resumable, run_key
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video
 from vidanime.styles.inspect import check_generator
 from vidanime.styles.registry import Style, resolve_style
@@ -60,6 +61,8 @@ class ConvertRequest:
     contract_overrides: dict[str, object] = field(default_factory=dict)  # --layout, --input-range, --bgr ...
     temporal: str = "flow"
     temporal_strength: float = 0.9
+    resume: bool = False  # videos in journaled segments; a stopped run continues where it was
+    segment_seconds: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,16 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress) ->
         batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
         keep_audio=request.keep_audio, strict=request.strict,
     )  # fmt: skip
-    results = run_jobs(jobs, stylizer, options, progress, keep_going=request.source.is_dir(), smoother_factory=smoothers)
+    resumable = None
+    if request.resume:
+        settings = {k: v for k, v in vars(request).items() if k not in ("source", "output", "overwrite", "resume", "threads")}
+
+        def resumable(job: Job) -> JobResult:
+            key = run_key(job.source, style.path, settings)
+            report = convert_resumable(job.source, job.output, stylizer, options, progress, smoothers, key, request.segment_seconds, True)
+            return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
+
+    results = run_jobs(jobs, stylizer, options, progress, keep_going=request.source.is_dir(), smoother_factory=smoothers, video_job=resumable)
     return ConvertOutcome(results, style, engine.contract.arch, engine.device)
 
 
@@ -111,6 +123,8 @@ def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
     for name, value in (("--batch-size", request.batch_size), ("--resolution", request.resolution), ("--threads", request.threads)):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be a positive number")
+    if not request.segment_seconds > 0:
+        raise UsageError("--segment-seconds must be positive")
     if not request.source.exists():
         raise VidanimeError(f"input not found: {request.source}")
     return smoother_factory(request.temporal, request.temporal_strength)
@@ -202,14 +216,18 @@ def run_jobs(
     progress: ProgressFactory,
     keep_going: bool,
     smoother_factory: Callable[[], FrameSmoother | None] = lambda: None,
+    video_job: Callable[[Job], JobResult] | None = None,
 ) -> list[JobResult]:
-    """Run jobs in order; in folder mode one bad file is reported and the rest go on."""
+    """Run jobs in order; in folder mode one bad file is reported and the rest go on.
+    ``video_job`` replaces the one-pass video conversion (the resumable one)."""
     results = []
     for job in jobs:
         try:
             if job.kind == "image":
                 result = convert_image(job, stylizer)
                 progress(job.source.name, 1)(1)
+            elif video_job is not None:
+                result = video_job(job)
             else:
                 result = convert_one_video(job, stylizer, options, progress, smoother_factory())
         except VidanimeError as exc:

@@ -11,7 +11,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
@@ -80,14 +80,41 @@ def convert_video(
     smoother: FrameSmoother | None = None,
 ) -> VideoReport:
     """Stream ``reader`` through ``stylize`` into ``out_path``; raises on any failure."""
-    report = VideoReport()
-    note = reader.dropped_streams_note
-    if note:
-        report.notes.append(note)
     has_audio = options.keep_audio and reader.has_audio
     writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.path if has_audio else None)
-    depth = max(2, 2 * options.batch_size)
-    decoded: "queue.Queue[Any]" = queue.Queue(maxsize=depth)
+    report = stream_frames(reader.frames(), writer, lambda: reader.display_matrix, stylize, options.batch_size, on_frames, smoother)
+    note = reader.dropped_streams_note
+    if note:
+        report.notes.insert(0, note)
+    if reader.decoded == 0:
+        raise MediaError(f"{reader.path.name}: no decodable video frames")
+    report_lost_frames(reader.path.name, report, reader.frames_lost, options.strict)
+    return report
+
+
+def report_lost_frames(name: str, report: VideoReport, lost: int, strict: bool) -> None:
+    """Frames the input promised but did not give: a note, or an error with ``--strict``."""
+    report.frames_lost = lost
+    if lost:
+        message = f"{lost} of {report.frames + lost} frames could not be decoded (corrupt or truncated input)"
+        if strict:
+            raise MediaError(f"{name}: {message}")
+        report.notes.append(message)
+
+
+def stream_frames(
+    frames: Iterator[Frame],
+    writer: VideoWriter,
+    display_matrix: Callable[[], tuple[int, ...] | None],
+    stylize: Callable[[np.ndarray], np.ndarray],
+    batch_size: int,
+    on_frames: Callable[[int], None] = lambda n: None,
+    smoother: FrameSmoother | None = None,
+) -> VideoReport:
+    """decode -> batch -> infer -> smooth -> encode over ``frames``, closing ``writer`` at the end
+    (aborting it on failure). Warm-up frames go through the model and the smoother, not the writer."""
+    report = VideoReport()
+    decoded: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, 2 * batch_size))
     stylised: "queue.Queue[Any]" = queue.Queue(maxsize=2)
     stop = threading.Event()
     errors: list[BaseException] = []
@@ -95,7 +122,6 @@ def convert_video(
 
     def read() -> None:
         try:
-            frames = reader.frames()
             while True:
                 t0 = time.perf_counter()
                 frame = next(frames, None)
@@ -116,12 +142,16 @@ def convert_video(
                 item = _get(stylised, stop)
                 if item is _END:
                     break
-                images, stamps = item
+                images, batch = item
                 t0 = time.perf_counter()
-                for image, pts in zip(images, stamps):
-                    writer.write(image, pts, reader.display_matrix)
+                kept = 0
+                for image, frame in zip(images, batch):
+                    if not frame.warmup:
+                        writer.write(image, frame.pts, display_matrix())
+                        kept += 1
                 report.stage_seconds["encode"] += time.perf_counter() - t0
-                on_frames(len(stamps))
+                if kept:
+                    on_frames(kept)
             t0 = time.perf_counter()
             writer.close()
             report.stage_seconds["encode"] += time.perf_counter() - t0
@@ -135,7 +165,7 @@ def convert_video(
     for t in threads:
         t.start()
     try:
-        _infer_loop(decoded, stylised, stop, stylize, smoother, options.batch_size, report)
+        _infer_loop(decoded, stylised, stop, stylize, smoother, batch_size, report)
     except _Stop:
         pass
     except BaseException:
@@ -152,15 +182,6 @@ def convert_video(
     report.seconds = time.perf_counter() - start
     report.frames = writer.frames_written
     report.notes.extend(writer.notes)
-    if reader.decoded == 0:
-        raise MediaError(f"{reader.path.name}: no decodable video frames")
-    report.frames_lost = reader.frames_lost
-    if report.frames_lost:
-        total = report.frames + report.frames_lost
-        message = f"{report.frames_lost} of {total} frames could not be decoded (corrupt or truncated input)"
-        if options.strict:
-            raise MediaError(f"{reader.path.name}: {message}")
-        report.notes.append(message)
     return report
 
 
@@ -191,6 +212,6 @@ def _infer_loop(
             t2 = time.perf_counter()
             report.stage_seconds["infer"] += t1 - t0
             report.stage_seconds["smooth"] += t2 - t1
-            _put(stylised, (outputs, [f.pts for f in batch]), stop)
+            _put(stylised, (outputs, batch), stop)
             batch = []
     _put(stylised, _END, stop)

@@ -37,6 +37,7 @@ class VideoInfo:
 class Frame:
     image: np.ndarray  # (H, W, 3) uint8 RGB, as coded (not rotated)
     pts: int  # in VideoInfo.time_base, start offset already removed
+    warmup: bool = False  # decoded only to warm the temporal smoother up before a segment; not written
 
 
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
@@ -157,12 +158,15 @@ class VideoReader:
         missing = round((end - self._last_time_s - 1 / float(rate)) * float(rate))
         return missing if missing > 2 else 0
 
-    def frames(self) -> Iterator[Frame]:
-        """Yield frames; undecodable packets are counted, not fatal."""
+    def frames(self, seek_to: int | None = None) -> Iterator[Frame]:
+        """Yield frames; undecodable packets are counted, not fatal. With ``seek_to`` (a pts as
+        yielded), decoding starts at the keyframe at or before it."""
         tb = self.info.time_base
         offset = round(self.info.start_offset_s / tb)
         step = round(1 / (self.info.average_rate * tb)) if self.info.average_rate else 1
         last_pts: int | None = None
+        if seek_to is not None:
+            self._container.seek(seek_to + offset, stream=self._stream, backward=True, any_frame=False)
         try:
             for packet in self._container.demux(self._stream):
                 try:
@@ -184,6 +188,19 @@ class VideoReader:
         except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
             self.decode_errors += 1
             log.debug("demux stopped: %s", exc)
+
+    def keyframes(self) -> list[int]:
+        """Presentation times (as yielded) of the video's keyframes, from packets only (no decoding)."""
+        offset = round(self.info.start_offset_s / self.info.time_base)
+        found = []
+        try:
+            for packet in self._container.demux(self._stream):
+                if packet.is_keyframe and packet.pts is not None:
+                    found.append(packet.pts - offset)
+        except av.error.FFmpegError as exc:
+            log.debug("keyframe scan stopped: %s", exc)
+        self._container.seek(0, stream=self._stream, backward=True)
+        return sorted(set(found))
 
     def close(self) -> None:
         self._container.close()

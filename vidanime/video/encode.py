@@ -26,7 +26,7 @@ CODECS: dict[str, tuple[str, str]] = {
     "mjpeg": ("mjpeg", "yuvj420p"),
 }
 # Tags the muxer writes itself; copying them would lie about this file.
-_SKIP_METADATA = {"encoder", "major_brand", "minor_version", "compatible_brands", "creation_time", "duration"}
+SKIP_METADATA = {"encoder", "major_brand", "minor_version", "compatible_brands", "creation_time", "duration"}
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class EncodeSettings:
     codec: str = "auto"  # h264, or vp9 for WebM
     crf: int = 18
     preset: str = "medium"
+    # Segments that are joined by remuxing (--resume, the cluster path) must each start with a
+    # keyframe and carry no B-frames, so decode order equals presentation order across the joins.
+    joinable: bool = False
 
     def encoder(self, container_format: str) -> tuple[str, str]:
         codec = self.codec
@@ -44,8 +47,10 @@ class EncodeSettings:
         return CODECS[codec]
 
     def options(self, encoder: str) -> dict[str, str]:
-        if encoder in ("libx264", "libx265"):
-            return {"crf": str(self.crf), "preset": self.preset}
+        if encoder == "libx264":
+            return {"crf": str(self.crf), "preset": self.preset, **({"bf": "0"} if self.joinable else {})}
+        if encoder == "libx265":
+            return {"crf": str(self.crf), "preset": self.preset, **({"x265-params": "bframes=0"} if self.joinable else {})}
         if encoder == "libvpx-vp9":
             return {"crf": str(self.crf + 13), "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "4"}
         if encoder == "libaom-av1":
@@ -96,7 +101,7 @@ class VideoWriter:
         }:
             self._output.close()
             raise UsageError(f"--codec {settings.codec} cannot go into a .{self._output.format.name.split(',')[0]} file")
-        self._output.metadata.update({k: v for k, v in info.metadata.items() if k not in _SKIP_METADATA})
+        self._output.metadata.update({k: v for k, v in info.metadata.items() if k not in SKIP_METADATA})
         self._audio_source = audio_source
         self._stream: av.video.stream.VideoStream | None = None
         self.audio: AudioCarrier | None = None
