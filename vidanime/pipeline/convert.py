@@ -198,7 +198,7 @@ def convert_one_video(
     progress: ProgressFactory,
     smoother: FrameSmoother | None = None,
 ) -> JobResult:
-    with VideoReader(job.source) as reader:
+    with VideoReader(job.source, keep_audio=options.keep_audio) as reader:
         job.output.parent.mkdir(parents=True, exist_ok=True)
         on_frames = progress(job.source.name, reader.frame_estimate)
         try:

@@ -24,7 +24,7 @@ import numpy as np
 from vidanime.errors import MediaError
 from vidanime.outputs import atomic_output, write_json
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, report_lost_frames, stream_frames
-from vidanime.video.audio import AudioCarrier, AudioUnusable
+from vidanime.video.audio import AudioCarrier, AudioUnusable, FilePackets
 from vidanime.video.decode import Frame, VideoReader
 from vidanime.video.encode import SKIP_METADATA, VideoWriter
 
@@ -104,7 +104,7 @@ def join_segments(parts: list[Path], source: Path, out_path: Path, keep_audio: b
         audio = None
         if has_audio:
             try:
-                audio = AudioCarrier(source, output, info.start_offset_s)
+                audio = AudioCarrier(FilePackets(source), output, info.start_offset_s)
                 if audio.plan.note:
                     notes.append(audio.plan.note)
             except (AudioUnusable, av.error.FFmpegError, ValueError) as exc:

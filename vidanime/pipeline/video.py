@@ -81,14 +81,14 @@ def convert_video(
 ) -> VideoReport:
     """Stream ``reader`` through ``stylize`` into ``out_path``; raises on any failure."""
     has_audio = options.keep_audio and reader.has_audio
-    writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.path if has_audio else None)
+    writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.audio() if has_audio else None)
     report = stream_frames(reader.frames(), writer, lambda: reader.display_matrix, stylize, options.batch_size, on_frames, smoother)
     note = reader.dropped_streams_note
     if note:
         report.notes.insert(0, note)
     if reader.decoded == 0:
-        raise MediaError(f"{reader.path.name}: no decodable video frames")
-    report_lost_frames(reader.path.name, report, reader.frames_lost, options.strict)
+        raise MediaError(f"{reader.name}: no decodable video frames")
+    report_lost_frames(reader.name, report, reader.frames_lost, options.strict)
     return report
 
 

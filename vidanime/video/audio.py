@@ -1,17 +1,20 @@
 """Carry the input's audio into the output: packets copied untouched when the output
 container takes the codec, otherwise decoded and re-encoded (AAC; Opus for WebM).
 
-The audio is read from its own handle on the input file, so the video pipeline never
-holds audio; the writer pulls audio up to each video frame's time, keeping the file
-interleaved and memory flat.
+The audio is read from its own handle on the input file (or, for inputs that can be read only
+once, from the packets the video reader demuxes alongside); the writer pulls audio up to each
+video frame's time, keeping the file interleaved and memory flat.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, Protocol
 
 import av
 
@@ -44,16 +47,85 @@ class AudioUnusable(Exception):
     """The input's audio cannot be carried; the video is written without it, with a note."""
 
 
-class AudioCarrier:
-    """One input audio stream written into an output container, time-ordered."""
+NOT_YET = object()  # a shared packet source has nothing now, but may have more later
 
-    def __init__(self, src: Path, output: av.container.OutputContainer, start_offset_s: float) -> None:
-        self._input = av.open(str(src), mode="r", metadata_errors="replace")
+
+class PacketSource(Protocol):
+    stream: av.audio.stream.AudioStream
+
+    def next(self, wait: bool) -> Any:
+        """The next packet; None at the end; ``NOT_YET`` when nothing is there and not ``wait``."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class FilePackets:
+    """Audio read from its own handle on the input file, so the video pipeline never holds audio."""
+
+    def __init__(self, path: Path) -> None:
+        self._input = av.open(str(path), mode="r", metadata_errors="replace")
         usable = [s for s in self._input.streams.audio if s.codec_context is not None]
         if not usable:
             self._input.close()
             raise AudioUnusable("the audio stream is damaged (no codec)")
-        self._in_stream = usable[0]
+        self.stream = usable[0]
+        self._packets = self._input.demux(self.stream)
+        self.errors = 0
+
+    def next(self, wait: bool) -> Any:
+        try:
+            return next(self._packets)
+        except StopIteration:
+            return None
+        except av.error.FFmpegError as exc:
+            self.errors += 1
+            log.debug("audio demux stopped: %s", exc)
+            return None
+
+    def close(self) -> None:
+        self._input.close()
+
+
+class SharedPackets:
+    """Audio packets the video reader demuxes alongside the video: inputs that can be read only
+    once (a pipe, a camera, a network stream). The reader pushes, the writer pulls."""
+
+    def __init__(self, stream: av.audio.stream.AudioStream) -> None:
+        self.stream = stream
+        self._queue: deque[av.Packet] = deque()
+        self._cond = threading.Condition()
+        self._ended = False
+
+    def push(self, packet: av.Packet) -> None:
+        with self._cond:
+            self._queue.append(packet)
+            self._cond.notify_all()
+
+    def end(self) -> None:
+        with self._cond:
+            self._ended = True
+            self._cond.notify_all()
+
+    def next(self, wait: bool) -> Any:
+        with self._cond:
+            while not self._queue and not self._ended:
+                if not wait:
+                    return NOT_YET
+                self._cond.wait(0.1)
+            return self._queue.popleft() if self._queue else None
+
+    def close(self) -> None:
+        self.end()
+
+
+class AudioCarrier:
+    """One input audio stream written into an output container, time-ordered; with ``end_s``
+    only the audio before that time (after the start offset) is kept."""
+
+    def __init__(self, source: PacketSource, output: av.container.OutputContainer, start_offset_s: float, end_s: float | None = None) -> None:
+        self._source = source
+        self._in_stream = source.stream
         self.plan = plan_audio(self._in_stream.codec_context.name, output.format.name, output.supported_codecs)
         if self.plan.copy:
             self._out_stream = output.add_stream_from_template(self._in_stream)
@@ -69,7 +141,7 @@ class AudioCarrier:
         self._out_stream.metadata.update({k: v for k, v in self._in_stream.metadata.items() if k == "language"})
         self._tb = self._in_stream.time_base or Fraction(1, self._in_stream.codec_context.sample_rate or 48000)
         self._offset = round(start_offset_s / self._tb)
-        self._packets = self._input.demux(self._in_stream)
+        self._end = end_s
         self._output = output
         self._done = False
         self.errors = 0
@@ -77,22 +149,21 @@ class AudioCarrier:
     def write_until(self, t_seconds: float | None) -> None:
         """Write audio whose start lies at or before ``t_seconds`` (None: everything left)."""
         while not self._done:
-            try:
-                packet = next(self._packets)
-            except StopIteration:
+            packet = self._source.next(wait=t_seconds is None)
+            if packet is NOT_YET:
+                break
+            if packet is None:
                 self._done = True
                 break
-            except av.error.FFmpegError as exc:
-                self.errors += 1
-                log.debug("audio demux stopped: %s", exc)
+            start = (packet.pts - self._offset) * self._tb if packet.pts is not None else None
+            if self._end is not None and start is not None and start >= self._end:
                 self._done = True
                 break
             self._write(packet)
-            if t_seconds is not None and packet.pts is not None and (packet.pts - self._offset) * self._tb > t_seconds:
+            if t_seconds is not None and start is not None and start > t_seconds:
                 break
         if t_seconds is None:
             self._flush_encoder()
-
     def _write(self, packet: av.Packet) -> None:
         if packet.dts is None and packet.size == 0:
             return  # demuxer's end-of-stream marker
@@ -124,4 +195,4 @@ class AudioCarrier:
             self._output.mux(self._out_stream.encode(None))
 
     def close(self) -> None:
-        self._input.close()
+        self._source.close()

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import struct
+import sys
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import av
 import numpy as np
 
 from vidanime.errors import MediaError
+from vidanime.video.audio import AudioCarrier, FilePackets, SharedPackets
 
 log = logging.getLogger(__name__)
 
@@ -72,24 +75,55 @@ def _duration_s(container: av.container.InputContainer, stream: av.video.stream.
     return None
 
 
-class VideoReader:
-    """Open a video once; ``frames()`` yields every decodable frame in presentation order."""
+def is_stream_input(source: Path | str) -> bool:
+    """Inputs read once, as they come: stdin (``-``), a URL (``rtsp://``, ``http(s)://``, ...), a
+    capture device (``/dev/video0``)."""
+    text = str(source)
+    return text == "-" or "://" in text or text.startswith("/dev/video")
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+
+def input_name(source: Path | str) -> str:
+    """What messages call an input: a file's name, ``stdin``, or the URL / device as given."""
+    text = str(source)
+    if text == "-":
+        return "stdin"
+    return text if is_stream_input(source) else Path(text).name
+
+
+def _open(source: Path | str) -> av.container.InputContainer:
+    text = str(source)
+    if text == "-":
+        return av.open(sys.stdin.buffer, mode="r", metadata_errors="replace")
+    if text.startswith("/dev/video"):
+        return av.open(text, mode="r", format="v4l2", metadata_errors="replace")
+    options = {"rw_timeout": "15000000"} if "://" in text else {}  # a dead network stream ends, not hangs
+    return av.open(text, mode="r", metadata_errors="replace", options=options)
+
+
+class VideoReader:
+    """Open a video once; ``frames()`` yields every decodable frame in presentation order.
+
+    A file keeps its audio for a second handle (``audio()``); an input that can be read only once
+    (``is_stream_input``) has its audio packets handed over as they are demuxed beside the video."""
+
+    def __init__(self, source: Path | str, keep_audio: bool = True) -> None:
+        self.path = Path(str(source)) if not is_stream_input(source) else Path(input_name(source))
+        self.source = source
+        self.name = input_name(source)
+        self.live = is_stream_input(source)
         try:  # a title in Latin-1 must not make a clip unreadable
-            self._container = av.open(str(path), mode="r", metadata_errors="replace")
+            self._container = _open(source)
         except (av.error.FFmpegError, OSError, UnicodeDecodeError) as exc:
-            raise MediaError(f"{path.name}: not a readable media file ({_short(exc)})") from exc
+            raise MediaError(f"{self.name}: not a readable media file ({_short(exc)})") from exc
         if not self._container.streams.video:
             self._container.close()
-            raise MediaError(f"{path.name}: has no video stream")
+            raise MediaError(f"{self.name}: has no video stream")
         self._stream = self._container.streams.video[0]
         ctx = self._stream.codec_context
         if ctx is None or not ctx.width or not ctx.height:
             self._container.close()
             what = "an unknown codec" if ctx is None else f"no picture size ({ctx.name})"
-            raise MediaError(f"{path.name}: the video stream has {what}; the file is damaged or not supported")
+            raise MediaError(f"{self.name}: the video stream has {what}; the file is damaged or not supported")
         self._stream.thread_type = "AUTO"
         self.decode_errors = 0
         self.decoded = 0
@@ -97,6 +131,9 @@ class VideoReader:
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
         self.display_matrix: tuple[int, ...] | None = None
         self.info = self._read_info()
+        usable_audio = [s for s in self._container.streams.audio if s.codec_context is not None]
+        self._shared_audio = SharedPackets(usable_audio[0]) if self.live and usable_audio and keep_audio else None
+        self.stop_requested = threading.Event()  # a live input ends cleanly when this is set
 
     def _read_info(self) -> VideoInfo:
         stream, container = self._stream, self._container
@@ -167,8 +204,16 @@ class VideoReader:
         last_pts: int | None = None
         if seek_to is not None:
             self._container.seek(seek_to + offset, stream=self._stream, backward=True, any_frame=False)
+        shared = self._shared_audio
+        streams = [self._stream] + ([shared.stream] if shared is not None else [])
         try:
-            for packet in self._container.demux(self._stream):
+            for packet in self._container.demux(streams):
+                if self.stop_requested.is_set():
+                    break
+                if shared is not None and packet.stream is shared.stream:
+                    if packet.size:
+                        shared.push(packet)
+                    continue
                 try:
                     decoded = packet.decode()
                 except av.error.FFmpegError as exc:
@@ -188,6 +233,18 @@ class VideoReader:
         except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
             self.decode_errors += 1
             log.debug("demux stopped: %s", exc)
+        finally:
+            if shared is not None:
+                shared.end()
+
+    def audio(self, start_s: float = 0.0, end_s: float | None = None) -> Callable[[av.container.OutputContainer], AudioCarrier]:
+        """What the writer calls to carry this input's audio (from ``start_s``, until ``end_s``)."""
+        offset = self.info.start_offset_s + start_s
+        if self._shared_audio is not None:
+            shared = self._shared_audio
+            return lambda output: AudioCarrier(shared, output, offset, end_s)
+        path = self.path
+        return lambda output: AudioCarrier(FilePackets(path), output, offset, end_s)
 
     def keyframes(self) -> list[int]:
         """Presentation times (as yielded) of the video's keyframes, from packets only (no decoding)."""

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 import av
 import numpy as np
@@ -86,7 +87,7 @@ class VideoWriter:
         container_format: str | None,
         info: VideoInfo,
         settings: EncodeSettings,
-        audio_source: Path | None,
+        audio: "Callable[[av.container.OutputContainer], AudioCarrier] | None",
     ) -> None:
         self.path = path
         self.info = info
@@ -102,7 +103,7 @@ class VideoWriter:
             self._output.close()
             raise UsageError(f"--codec {settings.codec} cannot go into a .{self._output.format.name.split(',')[0]} file")
         self._output.metadata.update({k: v for k, v in info.metadata.items() if k not in SKIP_METADATA})
-        self._audio_source = audio_source
+        self._audio_factory = audio
         self._stream: av.video.stream.VideoStream | None = None
         self.audio: AudioCarrier | None = None
         self.notes: list[str] = []
@@ -131,9 +132,9 @@ class VideoWriter:
             stream.set_display_matrix(list(display_matrix))
         self._stream = stream
         self.size = (enc_h, enc_w)
-        if self._audio_source is not None:
+        if self._audio_factory is not None:
             try:
-                self.audio = AudioCarrier(self._audio_source, self._output, self.info.start_offset_s)
+                self.audio = self._audio_factory(self._output)
             except (AudioUnusable, av.error.FFmpegError, ValueError) as exc:
                 self.notes.append(f"audio dropped: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
             else:
