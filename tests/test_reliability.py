@@ -151,10 +151,10 @@ def test_folder_mode_survives_an_unexpected_error(tmp_path: Path, neg_model: Pat
         write_image(src / f"p{i}.png", frame_pattern(i, 40, 56))
     real = pipeline.convert_image
 
-    def flaky(job, stylizer):  # type: ignore[no-untyped-def]
-        if job.source.name == "p1.png":
+    def flaky(job, *rest):  # type: ignore[no-untyped-def]
+        if job.name == "p1.png":
             raise RuntimeError("boom")
-        return real(job, stylizer)
+        return real(job, *rest)
 
     monkeypatch.setattr(pipeline, "convert_image", flaky)
     code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out")

@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from vidanime import __version__
-from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, styles_cmd, train_cmd
+from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, preview_cmd, styles_cmd, train_cmd
 from vidanime.errors import Interrupted, VidanimeError
 
 app = typer.Typer(
@@ -22,7 +22,7 @@ app = typer.Typer(
     help="Turn videos and photos into anime / cartoon style with GAN generators.\n\n"
     "Start with: vidanime convert clip.mp4   (add --help to any command for its options)",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -42,6 +42,7 @@ def _root(
 
 
 convert_cmd.register(app)
+preview_cmd.register(app)
 export_cmd.register(app)
 styles_cmd.register(app)
 train_cmd.register(app)

@@ -3,6 +3,7 @@ pipeline's one entry point, and prints what happened."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -10,9 +11,12 @@ import typer
 
 from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import make_progress, stderr_console
+from vidanime.errors import UsageError
 from vidanime.pipeline.convert import ConvertOutcome, ConvertRequest
 from vidanime.pipeline.convert import convert as run_convert
+from vidanime.pipeline.frames import parse_time
 from vidanime.styles.registry import DEFAULT_STYLE
+from vidanime.video.decode import is_stream_input
 from vidanime.video.encode import CODECS, EncodeSettings
 
 
@@ -21,9 +25,11 @@ def register(app: typer.Typer) -> None:
 
 
 def convert(
-    source: Path = typer.Argument(..., help="A video, an image, or a folder of them (searched recursively)."),
+    source: str = typer.Argument(
+        ..., help="A video, an image, a folder of them (searched recursively), - for standard input, a URL (rtsp://, http(s)://...m3u8) or a capture device (/dev/video0)."
+    ),
     output: Optional[Path] = typer.Option(
-        None, "-o", "--output", help="Output file (or folder for a folder input). Default: NAME_STYLE.EXT beside the input."
+        None, "-o", "--output", help="Output file (or folder for a folder input); - for standard output. Default: NAME_STYLE.EXT beside the input."
     ),
     style: Optional[str] = typer.Option(
         None, "-s", "--style", help=f"Installed style name or path to an .onnx generator. Default: {DEFAULT_STYLE}. See 'vidanime styles list'."
@@ -47,6 +53,13 @@ def convert(
     input_range: Optional[str] = typer.Option(None, "--input-range", help="Override the model's input range, e.g. -1,1 or 0,1."),
     output_range: Optional[str] = typer.Option(None, "--output-range", help="Override the model's output range."),
     bgr: bool = typer.Option(False, "--bgr", help="The model takes and returns BGR (e.g. White-box, CartoonGAN ports)."),
+    start: Optional[str] = typer.Option(None, "--start", help="Convert from this time (seconds or [HH:]MM:SS[.mmm]); the output starts at 0."),
+    end: Optional[str] = typer.Option(None, "--end", help="... until this time."),
+    duration: Optional[str] = typer.Option(None, "--duration", help="... for this long (instead of --end)."),
+    fps: Optional[float] = typer.Option(None, "--fps", help="Output frame rate: frames are dropped or repeated by timestamp; audio untouched."),
+    strength: float = typer.Option(1.0, "--strength", help="0..1: blend with the original (in Lab) for a lighter touch; 1 = full style."),
+    compare: Optional[str] = typer.Option(None, "--compare", help="horizontal or vertical: original and stylised side by side."),
+    container_format: Optional[str] = typer.Option(None, "--format", help="Output container (e.g. matroska, mpegts, mp4); needed mostly with -o -."),
     resume: bool = typer.Option(
         False, "--resume", help="Work in journaled segments; if stopped (Ctrl-C, crash, kill -9), the same command continues where it was."
     ),
@@ -54,14 +67,19 @@ def convert(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Stylise a video (audio, timing and rotation kept), an image, or a folder of both."""
+    begin = parse_time(start) if start is not None else None
+    if end is not None and duration is not None:
+        raise UsageError("give --end or --duration, not both")
+    stop = parse_time(end) if end is not None else ((begin or 0.0) + parse_time(duration) if duration is not None else None)
     request = ConvertRequest(
-        source=source, output=output, style=style, device=device, batch_size=batch_size, resolution=resolution,
+        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, batch_size=batch_size, resolution=resolution,
         keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
         temporal=temporal, temporal_strength=temporal_strength, resume=resume, segment_seconds=segment_seconds,
+        start=begin, end=stop, fps=fps, strength=strength, compare=compare, container_format=container_format,
     )  # fmt: skip
-    with make_progress(quiet) as progress:
+    with make_progress(quiet or str(output) == "-" and not sys.stderr.isatty()) as progress:
 
         def track(name: str, total: int | None) -> Callable[[int], None]:
             task = progress.add_task(name, total=total)
@@ -80,10 +98,11 @@ def report(outcome: ConvertOutcome, quiet: bool) -> None:
             if r.error:
                 continue
             rate = f" in {r.seconds:.1f} s ({r.frames / r.seconds:.1f} fps)" if r.seconds else ""
-            stderr_console.print(f"wrote {r.job.output}: {r.frames} frame{'s' if r.frames != 1 else ''}{rate}", highlight=False)
+            where = "standard output" if str(r.job.output) == "-" else r.job.output
+            stderr_console.print(f"wrote {where}: {r.frames} frame{'s' if r.frames != 1 else ''}{rate}", highlight=False)
         stderr_console.print(f"style {outcome.style.name} ({outcome.arch}) on {outcome.device}", highlight=False)
     for r in outcome.results:
         for note in r.notes:
-            typer.echo(f"note: {r.job.source.name}: {note}", err=True)
+            typer.echo(f"note: {r.job.name}: {note}", err=True)
         if r.error:
             typer.echo(f"error: {r.error}", err=True)

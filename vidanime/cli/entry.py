@@ -12,6 +12,10 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # SIGHUP does not exist on Windo
 
 
 def _stop(signum: int, frame: object) -> None:
+    from vidanime.stop import request_stop
+
+    if request_stop():  # a live input: end the stream, keep what was converted
+        return
     for name in STOP_SIGNALS:  # a second signal must not interrupt the cleanup of the first
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_IGN)

@@ -4,8 +4,10 @@ app and the cluster path all call it; they only parse their input and present th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
@@ -19,12 +21,14 @@ from vidanime.engine.stylizer import Stylizer
 from vidanime.errors import MediaError, UsageError, VidanimeError
 from vidanime.images.io import is_image_path, read_image, write_image
 from vidanime.outputs import UNWRITABLE_SUFFIXES, atomic_output, check_output, default_output, output_suffix
+from vidanime.pipeline.frames import side_by_side, strength_blend
 from vidanime.pipeline.segments import convert_resumable, run_key
-from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video
+from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, model_stages
+from vidanime.stop import graceful_stop
 from vidanime.styles.inspect import check_generator
 from vidanime.styles.registry import Style, resolve_style
 from vidanime.temporal.smoothing import smoother_factory
-from vidanime.video.decode import VideoReader
+from vidanime.video.decode import VideoReader, input_name, is_stream_input
 from vidanime.video.encode import EncodeSettings
 
 log = logging.getLogger(__name__)
@@ -63,13 +67,23 @@ class ConvertRequest:
     temporal_strength: float = 0.9
     resume: bool = False  # videos in journaled segments; a stopped run continues where it was
     segment_seconds: float = 10.0
+    start: float | None = None  # seconds; --start
+    end: float | None = None  # seconds; --end (or --start + --duration)
+    fps: float | None = None  # --fps
+    strength: float = 1.0  # --strength
+    compare: str | None = None  # --compare horizontal|vertical
+    container_format: str | None = None  # --format (the output container, e.g. for -o -)
 
 
 @dataclass(frozen=True)
 class Job:
-    source: Path
-    output: Path
+    source: Path | str  # a str for inputs read once: "-", a URL, a capture device
+    output: Path  # Path("-") is standard output
     kind: str  # "image" or "video"
+
+    @property
+    def name(self) -> str:
+        return input_name(self.source)
 
 
 @dataclass
@@ -103,18 +117,21 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress) ->
     stylizer, engine = load_stylizer(style, request)
     options = VideoOptions(
         batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
-        keep_audio=request.keep_audio, strict=request.strict,
+        keep_audio=request.keep_audio, strict=request.strict, start_s=request.start or 0.0, end_s=request.end,
+        fps=Fraction(request.fps).limit_denominator(1001) if request.fps else None, strength=request.strength,
+        compare=request.compare, container_format=request.container_format,
     )  # fmt: skip
     resumable = None
-    if request.resume:
+    if request.resume and not is_stream_input(request.source):
         settings = {k: v for k, v in vars(request).items() if k not in ("source", "output", "overwrite", "resume", "threads")}
 
         def resumable(job: Job) -> JobResult:
-            key = run_key(job.source, style.path, settings)
-            report = convert_resumable(job.source, job.output, stylizer, options, progress, smoothers, key, request.segment_seconds, True)
+            key = run_key(Path(job.source), style.path, settings)
+            report = convert_resumable(Path(job.source), job.output, stylizer, options, progress, smoothers, key, request.segment_seconds, True)
             return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
 
-    results = run_jobs(jobs, stylizer, options, progress, keep_going=request.source.is_dir(), smoother_factory=smoothers, video_job=resumable)
+    folder = not is_stream_input(request.source) and Path(request.source).is_dir()
+    results = run_jobs(jobs, stylizer, options, progress, keep_going=folder, smoother_factory=smoothers, video_job=resumable)
     return ConvertOutcome(results, style, engine.contract.arch, engine.device)
 
 
@@ -125,7 +142,14 @@ def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
             raise UsageError(f"{name} must be a positive number")
     if not request.segment_seconds > 0:
         raise UsageError("--segment-seconds must be positive")
-    if not request.source.exists():
+    if request.fps is not None and not request.fps > 0:
+        raise UsageError("--fps must be positive")
+    if request.end is not None and request.end <= (request.start or 0.0):
+        raise UsageError("--end must come after --start")
+    if request.resume and (request.start or request.end is not None or request.fps):
+        raise UsageError("--resume does not combine with --start / --end / --fps yet: convert the part first, or without --resume")
+    strength_blend(request.strength), side_by_side(request.compare)  # check the values now
+    if not is_stream_input(request.source) and not Path(request.source).exists():
         raise VidanimeError(f"input not found: {request.source}")
     return smoother_factory(request.temporal, request.temporal_strength)
 
@@ -134,9 +158,20 @@ def _kind(path: Path) -> str:
     return "image" if is_image_path(path) else "video"
 
 
-def plan_jobs(source: Path, output: Path | None, style_name: str, overwrite: bool) -> list[Job]:
-    """Map the input (a file or a folder) to (source, output, kind) jobs; check outputs first."""
+def plan_jobs(source: Path | str, output: Path | None, style_name: str, overwrite: bool) -> list[Job]:
+    """Map the input (a file, a folder, or a stream) to (source, output, kind) jobs; check outputs first."""
+    if is_stream_input(source):
+        if output is None:
+            raise UsageError(f"{input_name(source)} is read as a stream: say where the result goes with -o FILE (or -o - for standard output)")
+        if str(output) != "-":
+            check_output(Path("-"), output, overwrite)
+        return [Job(str(source), output, "video")]
+    source = Path(source)
     dst = output or default_output(source, style_name)
+    if str(dst) == "-":
+        if source.is_dir() or is_image_path(source):
+            raise UsageError("-o - (standard output) takes one video")
+        return [Job(source, dst, "video")]
     if source.is_file():
         kind = _kind(source)
         if dst.suffix == "":
@@ -180,9 +215,13 @@ def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, Engi
     return stylizer, engine
 
 
-def convert_image(job: Job, stylizer: Stylizer) -> JobResult:
-    rgb, alpha = read_image(job.source)
-    out = stylizer(rgb[None])[0]
+def convert_image(job: Job, stylizer: Callable[[np.ndarray], np.ndarray], options: VideoOptions) -> JobResult:
+    rgb, alpha = read_image(Path(job.source))
+    run, post = model_stages(stylizer, options)
+    out = run(rgb[None])
+    out = (post(rgb[None], out) if post is not None else out)[0]
+    if post is not None and alpha is not None:
+        alpha = None  # a side-by-side picture has no single alpha channel
     if alpha is not None and alpha.shape != out.shape[:2]:
         alpha = cv2.resize(alpha, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
     job.output.parent.mkdir(parents=True, exist_ok=True)
@@ -199,14 +238,30 @@ def convert_one_video(
     smoother: FrameSmoother | None = None,
 ) -> JobResult:
     with VideoReader(job.source, keep_audio=options.keep_audio) as reader:
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        on_frames = progress(job.source.name, reader.frame_estimate)
+        on_frames = progress(job.name, expected_frames(reader, options))
         try:
-            with atomic_output(job.output) as tmp:
-                report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
+            with graceful_stop(reader.stop_requested) if reader.live else contextlib.nullcontext():
+                if str(job.output) == "-":  # a pipe: no temporary file to rename
+                    report = convert_video(reader, Path("-"), options.container_format or "matroska", stylizer, options, on_frames, smoother)
+                else:
+                    job.output.parent.mkdir(parents=True, exist_ok=True)
+                    with atomic_output(job.output) as tmp:
+                        report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
         except av.error.FFmpegError as exc:  # not a write failure (atomic_output says those): damaged input
-            raise MediaError(f"{job.source.name}: damaged media data ({str(exc).split(': ', 1)[0]})") from exc
+            raise MediaError(f"{job.name}: damaged media data ({str(exc).split(': ', 1)[0]})") from exc
+        if reader.stop_requested.is_set():
+            report.notes.append(f"stopped by a signal: the output holds the {report.frames} frames converted until then")
     return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
+
+
+def expected_frames(reader: VideoReader, options: VideoOptions) -> int | None:
+    """For the progress bar: frames the output will have (part of the clip, another rate)."""
+    info = reader.info
+    if info.duration_s is None or not info.average_rate:
+        return reader.frame_estimate
+    seconds = min(info.duration_s, options.end_s if options.end_s is not None else info.duration_s) - options.start_s
+    rate = float(options.fps or info.average_rate)
+    return max(1, round(seconds * rate)) if (options.fps or options.start_s or options.end_s is not None) else reader.frame_estimate
 
 
 def run_jobs(
@@ -224,8 +279,8 @@ def run_jobs(
     for job in jobs:
         try:
             if job.kind == "image":
-                result = convert_image(job, stylizer)
-                progress(job.source.name, 1)(1)
+                result = convert_image(job, stylizer, options)
+                progress(job.name, 1)(1)
             elif video_job is not None:
                 result = video_job(job)
             else:
@@ -239,6 +294,6 @@ def run_jobs(
                 raise
             log.debug("unexpected error on %s", job.source, exc_info=True)
             first = str(exc).splitlines()[0] if str(exc) else ""
-            result = JobResult(job, error=f"{job.source.name}: unexpected {type(exc).__name__}: {first} (re-run with --debug)")
+            result = JobResult(job, error=f"{job.name}: unexpected {type(exc).__name__}: {first} (re-run with --debug)")
         results.append(result)
     return results

@@ -23,7 +23,7 @@ import numpy as np
 
 from vidanime.errors import MediaError
 from vidanime.outputs import atomic_output, write_json
-from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, report_lost_frames, stream_frames
+from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, model_stages, report_lost_frames, stream_frames
 from vidanime.video.audio import AudioCarrier, AudioUnusable, FilePackets
 from vidanime.video.decode import Frame, VideoReader
 from vidanime.video.encode import SKIP_METADATA, VideoWriter
@@ -83,7 +83,8 @@ def convert_segment(
     with VideoReader(source) as reader:
         writer = VideoWriter(out_path, None, reader.info, replace(options.encode, joinable=True), None)
         frames = segment_frames(reader, segment, WARMUP_FRAMES if smoother is not None else 0)
-        report = stream_frames(frames, writer, lambda: reader.display_matrix, stylize, options.batch_size, on_frames, smoother)
+        run, post = model_stages(stylize, options)
+        report = stream_frames(frames, writer, lambda: reader.display_matrix, run, options.batch_size, on_frames, smoother, post)
         return report, reader.decode_errors
 
 

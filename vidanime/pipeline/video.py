@@ -9,13 +9,15 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterator, Protocol
 
 import numpy as np
 
 from vidanime.errors import MediaError
+from vidanime.pipeline.frames import resample, side_by_side, strength_blend, time_range
 from vidanime.video.decode import Frame, VideoReader
 from vidanime.video.encode import EncodeSettings, VideoWriter
 
@@ -34,6 +36,12 @@ class VideoOptions:
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     keep_audio: bool = True
     strict: bool = False  # lost frames are an error instead of a warning
+    start_s: float = 0.0  # --start: convert from here (output time starts at 0)
+    end_s: float | None = None  # --end / --duration
+    fps: Fraction | None = None  # --fps: resample by timestamps
+    strength: float = 1.0  # --strength
+    compare: str | None = None  # --compare horizontal|vertical
+    container_format: str | None = None  # --format (needed for -o -)
 
 
 @dataclass
@@ -81,15 +89,34 @@ def convert_video(
 ) -> VideoReport:
     """Stream ``reader`` through ``stylize`` into ``out_path``; raises on any failure."""
     has_audio = options.keep_audio and reader.has_audio
-    writer = VideoWriter(out_path, container_format, reader.info, options.encode, reader.audio() if has_audio else None)
-    report = stream_frames(reader.frames(), writer, lambda: reader.display_matrix, stylize, options.batch_size, on_frames, smoother)
+    info, tb = reader.info, reader.info.time_base
+    start_pts = round(Fraction(options.start_s) / tb) if options.start_s else 0
+    end_pts = round(Fraction(options.end_s) / tb) if options.end_s is not None else None
+    frames: Iterator[Frame] = reader.frames(seek_to=start_pts if start_pts else None)
+    if start_pts or end_pts is not None:
+        frames = time_range(frames, start_pts, end_pts)
+    if options.fps is not None:
+        frames = resample(frames, options.fps, tb, 1 / Fraction(info.average_rate or options.fps))
+        info = replace(info, average_rate=options.fps)
+    audio_end = None if options.end_s is None else options.end_s - options.start_s
+    writer = VideoWriter(out_path, container_format or options.container_format, info, options.encode, reader.audio(options.start_s, audio_end) if has_audio else None)
+    run, post = model_stages(stylize, options)
+    report = stream_frames(frames, writer, lambda: reader.display_matrix, run, options.batch_size, on_frames, smoother, post)
     note = reader.dropped_streams_note
     if note:
         report.notes.insert(0, note)
     if reader.decoded == 0:
         raise MediaError(f"{reader.name}: no decodable video frames")
-    report_lost_frames(reader.name, report, reader.frames_lost, options.strict)
+    whole = not (start_pts or end_pts is not None)  # a part of a clip cannot be held to the clip's frame count
+    report_lost_frames(reader.name, report, reader.frames_lost if whole else reader.decode_errors, options.strict)
     return report
+
+
+def model_stages(stylize: Callable[[np.ndarray], np.ndarray], options: VideoOptions) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray, np.ndarray], np.ndarray] | None]:
+    """The model with ``--strength`` folded in (before smoothing), and ``--compare`` (after it)."""
+    blend = strength_blend(options.strength)
+    run = stylize if blend is None else (lambda x: blend(x, stylize(x)))
+    return run, side_by_side(options.compare)
 
 
 def report_lost_frames(name: str, report: VideoReport, lost: int, strict: bool) -> None:
@@ -110,9 +137,11 @@ def stream_frames(
     batch_size: int,
     on_frames: Callable[[int], None] = lambda n: None,
     smoother: FrameSmoother | None = None,
+    post: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> VideoReport:
-    """decode -> batch -> infer -> smooth -> encode over ``frames``, closing ``writer`` at the end
-    (aborting it on failure). Warm-up frames go through the model and the smoother, not the writer."""
+    """decode -> batch -> infer -> smooth -> (post) -> encode over ``frames``, closing ``writer``
+    at the end (aborting it on failure). Warm-up frames go through the model and the smoother, not
+    the writer; a frame with ``repeats`` is written again at each of those timestamps."""
     report = VideoReport()
     decoded: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, 2 * batch_size))
     stylised: "queue.Queue[Any]" = queue.Queue(maxsize=2)
@@ -147,8 +176,9 @@ def stream_frames(
                 kept = 0
                 for image, frame in zip(images, batch):
                     if not frame.warmup:
-                        writer.write(image, frame.pts, display_matrix())
-                        kept += 1
+                        for pts in (frame.pts, *frame.repeats):
+                            writer.write(image, pts, display_matrix())
+                            kept += 1
                 report.stage_seconds["encode"] += time.perf_counter() - t0
                 if kept:
                     on_frames(kept)
@@ -165,7 +195,7 @@ def stream_frames(
     for t in threads:
         t.start()
     try:
-        _infer_loop(decoded, stylised, stop, stylize, smoother, batch_size, report)
+        _infer_loop(decoded, stylised, stop, stylize, smoother, post, batch_size, report)
     except _Stop:
         pass
     except BaseException:
@@ -191,6 +221,7 @@ def _infer_loop(
     stop: threading.Event,
     stylize: Callable[[np.ndarray], np.ndarray],
     smoother: FrameSmoother | None,
+    post: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     batch_size: int,
     report: VideoReport,
 ) -> None:
@@ -209,6 +240,8 @@ def _infer_loop(
             t1 = time.perf_counter()
             if smoother is not None:
                 outputs = smoother(inputs, outputs)
+            if post is not None:
+                outputs = post(inputs, outputs)
             t2 = time.perf_counter()
             report.stage_seconds["infer"] += t1 - t0
             report.stage_seconds["smooth"] += t2 - t1

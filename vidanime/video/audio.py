@@ -37,7 +37,8 @@ def plan_audio(codec: str, container_format: str, supported: set[str]) -> AudioP
     """Decide copy vs re-encode for ``codec`` going into ``container_format``."""
     names = set(container_format.split(","))
     allowed = _MP4_AUDIO & supported if names & {"mp4", "mov"} else supported
-    if codec in allowed:
+    answers = bool(supported & {"aac", "mp3", "opus", "vorbis", "flac"})  # MPEG-TS does not answer the query
+    if codec in allowed or not answers:
         return AudioPlan(codec, True, codec, None)
     target = "aac" if "aac" in supported else ("libopus" if "opus" in supported else "libvorbis")
     return AudioPlan(codec, False, target, f"audio {codec} re-encoded to {target.removeprefix('lib')}")
@@ -126,6 +127,9 @@ class AudioCarrier:
     def __init__(self, source: PacketSource, output: av.container.OutputContainer, start_offset_s: float, end_s: float | None = None) -> None:
         self._source = source
         self._in_stream = source.stream
+        if not self._in_stream.codec_context.sample_rate:
+            source.close()
+            raise AudioUnusable("its parameters could not be read (no audio near the start of the input)")
         self.plan = plan_audio(self._in_stream.codec_context.name, output.format.name, output.supported_codecs)
         if self.plan.copy:
             self._out_stream = output.add_stream_from_template(self._in_stream)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import logging
+import shutil
 import struct
 import sys
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, BinaryIO, Callable, Iterator
 
 import av
 import numpy as np
@@ -41,6 +44,7 @@ class Frame:
     image: np.ndarray  # (H, W, 3) uint8 RGB, as coded (not rotated)
     pts: int  # in VideoInfo.time_base, start offset already removed
     warmup: bool = False  # decoded only to warm the temporal smoother up before a segment; not written
+    repeats: tuple[int, ...] = ()  # more timestamps at which the same picture shows again (--fps)
 
 
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
@@ -90,10 +94,43 @@ def input_name(source: Path | str) -> str:
     return text if is_stream_input(source) else Path(text).name
 
 
+class _Replay(io.RawIOBase):
+    """A stream that gives back ``head`` (already read to sniff the format), then the rest."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _stdin() -> BinaryIO:
+    """Standard input as FFmpeg can read it. Streamable formats (Matroska, MPEG-TS, ...) are read
+    as they arrive; MP4 / MOV keep their index at the end or need seeking, so they are spooled to
+    a temporary file first."""
+    head = sys.stdin.buffer.read(12)
+    if head[4:8] in (b"ftyp", b"moov", b"mdat", b"free", b"wide"):
+        spool = tempfile.TemporaryFile(prefix="vidanime-stdin-")
+        spool.write(head)
+        shutil.copyfileobj(sys.stdin.buffer, spool, 1 << 20)
+        spool.seek(0)
+        return spool  # type: ignore[return-value]
+    return io.BufferedReader(_Replay(head, sys.stdin.buffer))  # type: ignore[arg-type]
+
+
 def _open(source: Path | str) -> av.container.InputContainer:
     text = str(source)
     if text == "-":
-        return av.open(sys.stdin.buffer, mode="r", metadata_errors="replace")
+        return av.open(_stdin(), mode="r", metadata_errors="replace")
     if text.startswith("/dev/video"):
         return av.open(text, mode="r", format="v4l2", metadata_errors="replace")
     options = {"rw_timeout": "15000000"} if "://" in text else {}  # a dead network stream ends, not hangs

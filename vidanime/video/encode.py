@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -93,13 +94,17 @@ class VideoWriter:
         self.info = info
         self.settings = settings
         try:  # I/O errors go up to atomic_output, which names the real output
-            self._output = av.open(str(path), mode="w", format=container_format)
+            if str(path) == "-":  # standard output: a pipe cannot seek, so MP4 is written fragmented
+                fragmented = {"movflags": "frag_keyframe+empty_moov"} if container_format in ("mp4", "mov", "ipod") else {}
+                self._output = av.open(sys.stdout.buffer, mode="w", format=container_format, options=fragmented)
+            else:
+                self._output = av.open(str(path), mode="w", format=container_format)
         except ValueError as exc:  # FFmpeg knows no muxer for this name
             raise UsageError(f"cannot write a {path.suffix or container_format} file: no such video format (try .mp4, .mkv, .webm)") from exc
         self.encoder, self.pix_fmt = settings.encoder(self._output.format.name)
-        if self.encoder not in self._output.supported_codecs and self.encoder.removeprefix("lib") not in {
-            c.removeprefix("lib") for c in self._output.supported_codecs
-        }:
+        supported = self._output.supported_codecs
+        answers = bool(supported & {"h264", "vp9", "mjpeg"})  # some muxers (MPEG-TS) do not answer the query
+        if answers and self.encoder not in supported and self.encoder.removeprefix("lib") not in {c.removeprefix("lib") for c in supported}:
             self._output.close()
             raise UsageError(f"--codec {settings.codec} cannot go into a .{self._output.format.name.split(',')[0]} file")
         self._output.metadata.update({k: v for k, v in info.metadata.items() if k not in SKIP_METADATA})
