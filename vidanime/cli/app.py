@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from vidanime import __version__
-from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, preview_cmd, styles_cmd, train_cmd
+from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, preview_cmd, serve_cmd, styles_cmd, train_cmd
 from vidanime.errors import Interrupted, VidanimeError
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def _root(
 
 convert_cmd.register(app)
 preview_cmd.register(app)
+serve_cmd.register(app)
 export_cmd.register(app)
 styles_cmd.register(app)
 train_cmd.register(app)

@@ -108,13 +108,17 @@ class ConvertOutcome:
         return [r for r in self.results if r.error]
 
 
-def convert(request: ConvertRequest, progress: ProgressFactory = no_progress) -> ConvertOutcome:
+ModelCache = dict  # (model, device, threads, contract overrides, resolution) -> (Stylizer, EngineSession)
+
+
+def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, models: ModelCache | None = None) -> ConvertOutcome:
     """Validate, plan, load, run. Raises ``VidanimeError`` for a bad request or (single file) a bad
-    input; in folder mode a bad file is reported in its ``JobResult`` and the rest go on."""
+    input; in folder mode a bad file is reported in its ``JobResult`` and the rest go on. A long-lived
+    caller (the web app) passes ``models`` to keep loaded models between calls."""
     smoothers = validate(request)
     style = resolve_style(request.style)
     jobs = plan_jobs(request.source, request.output, style.name, request.overwrite)
-    stylizer, engine = load_stylizer(style, request)
+    stylizer, engine = cached_stylizer(style, request, models)
     options = VideoOptions(
         batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
         keep_audio=request.keep_audio, strict=request.strict, start_s=request.start or 0.0, end_s=request.end,
@@ -202,6 +206,16 @@ def plan_jobs(source: Path | str, output: Path | None, style_name: str, overwrit
     if not jobs:
         raise VidanimeError(f"no images or videos found in {source}")
     return jobs
+
+
+def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | None) -> tuple[Stylizer, EngineSession]:
+    if models is None:
+        return load_stylizer(style, request)
+    stat = style.path.stat()
+    key = (str(style.path), stat.st_mtime_ns, request.device, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.keep_processing_size)
+    if key not in models:
+        models[key] = load_stylizer(style, request)
+    return models[key]
 
 
 def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:

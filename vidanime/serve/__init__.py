@@ -1,0 +1,1 @@
+"""The local web app (`vidanime serve`): `pip install ".[web]"`."""
