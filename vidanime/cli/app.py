@@ -15,6 +15,7 @@ import typer
 
 from vidanime import __version__
 from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, preview_cmd, serve_cmd, styles_cmd, train_cmd
+from vidanime.cli.options import optional_values
 from vidanime.errors import Interrupted, VidanimeError
 
 app = typer.Typer(
@@ -82,7 +83,7 @@ def _help_hint(exc: Exception) -> str:
 def run(args: list[str], debug: bool = False) -> int:
     """Run the CLI on ``args`` and return the exit status (what ``main`` exits with)."""
     try:
-        result = app(args=args, prog_name="vidanime", standalone_mode=False)
+        result = app(args=optional_values(args), prog_name="vidanime", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except typer.Exit as exc:
         return int(getattr(exc, "exit_code", 0))

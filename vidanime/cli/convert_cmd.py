@@ -60,6 +60,10 @@ def convert(
     strength: float = typer.Option(1.0, "--strength", help="0..1: blend with the original (in Lab) for a lighter touch; 1 = full style."),
     compare: Optional[str] = typer.Option(None, "--compare", help="horizontal or vertical: original and stylised side by side."),
     container_format: Optional[str] = typer.Option(None, "--format", help="Output container (e.g. matroska, mpegts, mp4); needed mostly with -o -."),
+    ray: Optional[str] = typer.Option(
+        None, "--ray", help="Convert across Ray: --ray alone starts a local Ray; --ray auto or --ray ray://host:port joins a cluster."
+    ),
+    ray_workers: Optional[int] = typer.Option(None, "--ray-workers", help="With --ray: workers for one video (default: the cluster's CPUs / --threads)."),
     resume: bool = typer.Option(
         False, "--resume", help="Work in journaled segments; if stopped (Ctrl-C, crash, kill -9), the same command continues where it was."
     ),
@@ -77,7 +81,7 @@ def convert(
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
         temporal=temporal, temporal_strength=temporal_strength, resume=resume, segment_seconds=segment_seconds,
-        start=begin, end=stop, fps=fps, strength=strength, compare=compare, container_format=container_format,
+        start=begin, end=stop, fps=fps, strength=strength, compare=compare, container_format=container_format, ray=ray, ray_workers=ray_workers,
     )  # fmt: skip
     with make_progress(quiet or str(output) == "-" and not sys.stderr.isatty()) as progress:
 

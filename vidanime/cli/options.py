@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from vidanime.engine.contract import parse_range
 from vidanime.errors import UsageError, VidanimeError
 
@@ -22,3 +24,17 @@ def contract_overrides(layout: str | None, input_range: str | None, output_range
     if bgr:
         found["channel_order"] = "BGR"
     return found
+
+
+_RAY_ADDRESS = re.compile(r"^(auto|local|[a-z]+://\S+|[\w.-]+:\d+)$")
+
+
+def optional_values(args: list[str]) -> list[str]:
+    """``--ray`` may stand alone (a local Ray) or take an address: give the lone form its value,
+    so the parser sees ``--ray local``. An address is ``auto``, ``ray://host:port`` or ``host:port``."""
+    out = []
+    for i, arg in enumerate(args):
+        out.append(arg)
+        if arg == "--ray" and (i + 1 == len(args) or not _RAY_ADDRESS.match(args[i + 1])):
+            out.append("local")
+    return out

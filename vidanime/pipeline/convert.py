@@ -73,6 +73,8 @@ class ConvertRequest:
     strength: float = 1.0  # --strength
     compare: str | None = None  # --compare horizontal|vertical
     container_format: str | None = None  # --format (the output container, e.g. for -o -)
+    ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
+    ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,10 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, mo
     """Validate, plan, load, run. Raises ``VidanimeError`` for a bad request or (single file) a bad
     input; in folder mode a bad file is reported in its ``JobResult`` and the rest go on. A long-lived
     caller (the web app) passes ``models`` to keep loaded models between calls."""
+    if request.ray is not None:
+        from vidanime.cluster.ray_convert import convert_on_ray
+
+        return convert_on_ray(request, progress, request.ray, request.ray_workers)
     smoothers = validate(request)
     style = resolve_style(request.style)
     jobs = plan_jobs(request.source, request.output, style.name, request.overwrite)
@@ -150,6 +156,8 @@ def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
         raise UsageError("--fps must be positive")
     if request.end is not None and request.end <= (request.start or 0.0):
         raise UsageError("--end must come after --start")
+    if request.ray is not None and (request.resume or request.start or request.end is not None or request.fps or is_stream_input(request.source)):
+        raise UsageError("--ray takes a file or a folder, without --resume / --start / --end / --fps")
     if request.resume and (request.start or request.end is not None or request.fps):
         raise UsageError("--resume does not combine with --start / --end / --fps yet: convert the part first, or without --resume")
     strength_blend(request.strength), side_by_side(request.compare)  # check the values now

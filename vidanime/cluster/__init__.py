@@ -1,0 +1,1 @@
+"""Conversion past one machine (Ray); an optional extra."""
