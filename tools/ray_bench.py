@@ -50,7 +50,8 @@ def main() -> None:
     seconds, _ = timed(lambda: ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False))
     out["ray_start_seconds"] = round(seconds, 2)
     for workers, threads in ((1, 2), (2, 1)):
-        seconds, outcome = timed(lambda: convert(ConvertRequest(output=work / f"ray{workers}.mp4", ray="local", ray_workers=workers, threads=threads, **base)))
+        request = ConvertRequest(output=work / f"ray{workers}.mp4", ray="local", ray_workers=workers, threads=threads, **base)
+        seconds, outcome = timed(lambda request=request: convert(request))
         out[f"ray_{workers}x{threads}"] = {"seconds": round(seconds, 2), "fps": round(outcome.results[0].frames / seconds, 2)}
     ray.shutdown()
     with VideoReader(clip) as reader:
