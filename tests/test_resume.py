@@ -23,6 +23,17 @@ def cli(*args: object) -> list[str]:
     return [sys.executable, "-m", "vidanime", "convert", *map(str, args)]
 
 
+def wait_for_segments(proc: subprocess.Popen, output: Path, count: int) -> Path:
+    """Wait until a running resumable conversion has journaled ``count`` segments; the journal."""
+    journal = resume_folder(output) / "journal.json"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.is_file() and len(json.loads(journal.read_text()).get("done", {})) >= count:
+            break
+        time.sleep(0.05)
+    return journal
+
+
 def test_segments_cut_at_keyframes_after_each_interval() -> None:
     from fractions import Fraction
 
@@ -53,12 +64,7 @@ def test_killed_run_resumes_from_its_journal(tmp_path: Path) -> None:
     args = ["-q", "--resume", "--segment-seconds", "1"]  # the bundled style: slow enough to be caught mid-way
     assert subprocess.run(cli(src, "-o", whole, *args), capture_output=True).returncode == 0
     proc = subprocess.Popen(cli(src, "-o", resumed, *args), stderr=subprocess.PIPE, text=True)
-    journal = resume_folder(resumed) / "journal.json"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.is_file() and len(json.loads(journal.read_text()).get("done", {})) >= 3:
-            break
-        time.sleep(0.05)
+    journal = wait_for_segments(proc, resumed, 3)
     assert proc.poll() is None, "finished before it could be killed"
     proc.send_signal(signal.SIGKILL)  # no cleanup at all, like a power loss
     proc.wait(timeout=30)
@@ -78,12 +84,7 @@ def test_a_stopped_run_says_how_to_continue_and_other_settings_start_over(tmp_pa
     src = make_clip(tmp_path / "long.mp4", n_frames=240, size=(180, 240), audio=None, gop=24)
     out = tmp_path / "o.mp4"
     proc = subprocess.Popen(cli(src, "-o", out, "-q", "--resume", "--segment-seconds", "1"), stderr=subprocess.PIPE, text=True)
-    journal = resume_folder(out) / "journal.json"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if journal.is_file() and len(json.loads(journal.read_text()).get("done", {})) >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_segments(proc, out, 2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 143 and "run the same command with --resume" in err, err
