@@ -62,7 +62,7 @@ def _style_models() -> list[tuple[str, Path, int, str]]:
 
 
 def _calibration_images(options: BenchOptions) -> list[np.ndarray]:
-    from vidanime.styles.inspect import probe_image
+    from vidanime.engine.probe import probe_image
 
     if options.calibration is not None:
         from vidanime.images.io import is_image_path, read_image

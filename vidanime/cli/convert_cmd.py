@@ -35,6 +35,9 @@ def convert(
         None, "-s", "--style", help=f"Installed style name or path to an .onnx generator. Default: {DEFAULT_STYLE}. See 'vidanime styles list'."
     ),
     device: str = typer.Option("auto", help="auto (CUDA when usable, else CPU), cpu or cuda."),
+    backend: str = typer.Option(
+        "auto", help="CPU engine: auto (OpenVINO when installed, bf16 where the CPU has it), onnxruntime, openvino. CUDA always uses ONNX Runtime."
+    ),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Frames per inference call. Default: 1 on CPU, 4 on CUDA."),
     resolution: Optional[int] = typer.Option(
         None, "--resolution", "-r", help="Stylise at this short side (px) for speed; output keeps the input size."
@@ -76,7 +79,7 @@ def convert(
         raise UsageError("give --end or --duration, not both")
     stop = parse_time(end) if end is not None else ((begin or 0.0) + parse_time(duration) if duration is not None else None)
     request = ConvertRequest(
-        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, batch_size=batch_size, resolution=resolution,
+        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, batch_size=batch_size, resolution=resolution,
         keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),

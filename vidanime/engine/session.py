@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 DEVICES = ("auto", "cpu", "cuda")
+BACKENDS = ("auto", "onnxruntime", "openvino")
 DEFAULT_BATCH = {"cpu": 1, "cuda": 4}
 
 
@@ -82,10 +83,15 @@ class EngineSession:
     device: str
     contract: ModelContract
     model_path: Path
-    _cuda_binding: Any = field(default=None, repr=False)
+    backend: str = "onnxruntime"
+    precision: str = "fp32"
+    precision_note: str = ""
+    _runner: Any = field(default=None, repr=False)  # another engine's run(), e.g. OpenVINO's
 
     def run(self, batch: np.ndarray) -> np.ndarray:
         """Run one preprocessed batch (already in the model's layout and dtype)."""
+        if self._runner is not None:
+            return self._runner(batch)
         if self.device == "cuda":
             return self._run_cuda(batch)
         return self.session.run([self.contract.output_name], {self.contract.input_name: batch})[0]
@@ -100,8 +106,42 @@ class EngineSession:
         return binding.copy_outputs_to_cpu()[0]
 
 
-def open_session(model_path: Path, device: str = "auto", threads: int | None = None) -> EngineSession:
-    """Load ``model_path`` on the best device ``device`` allows and read its contract."""
+def open_session(model_path: Path, device: str = "auto", threads: int | None = None, backend: str = "onnxruntime") -> EngineSession:
+    """Load ``model_path`` on the best device ``device`` allows and read its contract; on the CPU,
+    ``backend`` auto / openvino hands the runs to OpenVINO (bf16 where the CPU has it)."""
+    if backend not in BACKENDS:
+        raise UsageError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    engine = _open_onnxruntime(model_path, device, threads)
+    if engine.device == "cpu" and backend != "onnxruntime":
+        use_openvino(engine, threads or usable_cores(), required=backend == "openvino")
+    return engine
+
+
+def use_openvino(engine: EngineSession, threads: int, required: bool) -> None:
+    """Route ``engine.run`` through OpenVINO when it is installed (an error when ``required``)."""
+    from vidanime.engine import openvino_backend as ovb
+
+    if not ovb.available():
+        if required:
+            raise VidanimeError("--backend openvino needs OpenVINO: pip install '.[openvino]'")
+        return
+    from vidanime.engine.probe import probe_image
+    from vidanime.engine.stylizer import to_model_input
+
+    c = engine.contract
+    h, w = c.fixed_size or (72, 88)
+    probe = to_model_input(probe_image(h, w), c)
+    try:
+        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], ovb.cpu_has_bf16())
+    except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
+        if required:
+            raise VidanimeError(f"OpenVINO cannot run {engine.model_path.name}: {str(exc).splitlines()[0]}") from exc
+        log.info("OpenVINO cannot run %s (%s): staying on ONNX Runtime", engine.model_path.name, exc)
+        return
+    engine._runner, engine.backend, engine.precision, engine.precision_note = runner.run, "openvino", runner.precision, note
+
+
+def _open_onnxruntime(model_path: Path, device: str = "auto", threads: int | None = None) -> EngineSession:
     ort = _import_ort()
     if not model_path.is_file():
         raise VidanimeError(f"model file not found: {model_path}")
@@ -130,7 +170,7 @@ def open_session(model_path: Path, device: str = "auto", threads: int | None = N
             )
         log.info("CUDA provider not usable, running on the CPU")
         if path != model_path:  # the fp16 file was chosen for CUDA: reload the fp32 one
-            return open_session(model_path, "cpu", threads)
+            return _open_onnxruntime(model_path, "cpu", threads)
     inp, out = session.get_inputs()[0], session.get_outputs()[0]
     contract = contract_from_graph(
         inp.name, inp.shape, inp.type, out.name, out.shape, session.get_modelmeta().custom_metadata_map

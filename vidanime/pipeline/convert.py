@@ -73,6 +73,7 @@ class ConvertRequest:
     strength: float = 1.0  # --strength
     compare: str | None = None  # --compare horizontal|vertical
     container_format: str | None = None  # --format (the output container, e.g. for -o -)
+    backend: str = "auto"  # CPU engine: auto (OpenVINO when installed), onnxruntime, openvino
     ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
     ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
 
@@ -103,7 +104,7 @@ class ConvertOutcome:
     results: list[JobResult]
     style: Style
     arch: str
-    device: str
+    device: str  # e.g. "cpu", "cuda", "cpu (openvino bf16)"
 
     @property
     def failed(self) -> list[JobResult]:
@@ -142,7 +143,8 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, mo
 
     folder = not is_stream_input(request.source) and Path(request.source).is_dir()
     results = run_jobs(jobs, stylizer, options, progress, keep_going=folder, smoother_factory=smoothers, video_job=resumable)
-    return ConvertOutcome(results, style, engine.contract.arch, engine.device)
+    where = engine.device if engine.backend == "onnxruntime" else f"{engine.device} ({engine.backend} {engine.precision})"
+    return ConvertOutcome(results, style, engine.contract.arch, where)
 
 
 def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
@@ -220,7 +222,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
     if models is None:
         return load_stylizer(style, request)
     stat = style.path.stat()
-    key = (str(style.path), stat.st_mtime_ns, request.device, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.keep_processing_size)
+    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.keep_processing_size)
     if key not in models:
         models[key] = load_stylizer(style, request)
     return models[key]
@@ -228,7 +230,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
 
 def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:
     """Open the style's model; what ``styles add`` found, then the command line, refine its contract."""
-    engine = open_session(style.path, request.device, request.threads)
+    engine = open_session(style.path, request.device, request.threads, request.backend)
     saved = style.sidecar.get("contract")
     contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
     engine.contract = with_overrides(contract, request.contract_overrides)

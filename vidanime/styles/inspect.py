@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from vidanime.engine.contract import META_PREFIX, ModelContract, format_range, with_overrides
+from vidanime.engine.probe import probe_image
 from vidanime.engine.session import EngineSession, open_session
 from vidanime.engine.stylizer import from_model_output, to_model_input
 from vidanime.errors import VidanimeError
@@ -33,15 +34,6 @@ class Inspection:
         c["input_range"] = format_range(self.contract.input_range)
         c["output_range"] = format_range(self.contract.output_range)
         return c
-
-
-def probe_image(height: int, width: int) -> np.ndarray:
-    """A deterministic natural-ish picture: gradients, a disc, some texture."""
-    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
-    img = np.stack([x / max(1, width - 1), y / max(1, height - 1), 0.5 + 0.5 * np.sin(x / 5) * np.cos(y / 7)], -1)
-    disc = (x - width / 2) ** 2 + (y - height / 2) ** 2 < (min(height, width) / 4) ** 2
-    img[disc] = (0.9, 0.3, 0.2)
-    return (img * 255).astype(np.uint8)[None]
 
 
 def _run(engine: EngineSession, contract: ModelContract, frames: np.ndarray) -> np.ndarray:
