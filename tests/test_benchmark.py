@@ -38,6 +38,7 @@ def test_quick_benchmark_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert any("exceed" in n or "above" in n for n in paper["notes"])
     e2e = data["end_to_end"]
     assert e2e["frames"] == 8 and e2e["fps_end_to_end"] > 0 and e2e["fps_model_only"] > 0
+    assert e2e["baseline_anchors_loop"]["frames"] == 8 and e2e["vs_baseline"] > 0 and e2e["peak_rss_mib"] > 50
     assert set(e2e["stage_seconds"]) == {"decode", "infer", "smooth", "encode"}
     assert (tmp_path / "bench.png").stat().st_size > 5000
     assert "end to end" in capsys.readouterr().out

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import tempfile
 import time
+
+try:
+    import resource  # peak RSS; not on Windows
+except ImportError:  # pragma: no cover
+    resource = None  # type: ignore[assignment]
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -170,15 +175,27 @@ def end_to_end(options: BenchOptions, work: Path, say: Callable[[str], None]) ->
     model_only = time_model(model, h, w, options.device, runs=3 if options.quick else 5, warmup=1)
     request = ConvertRequest(source=clip, output=work / "e2e_out.mp4", style=style, device=options.device, batch_size=1, overwrite=True, temporal="flow")
     t0 = time.perf_counter()
-    result = convert(request).results[0]
+    outcome = convert(request)
+    result = outcome.results[0]
     wall = time.perf_counter() - t0
     r = result.report
     assert r is not None
+    baseline = None
+    if options.device == "cpu":
+        from vidanime.bench.baseline import anchors_loop
+
+        say("end to end: the anchors' per-frame loop on the same clip and model (baseline)")
+        baseline = anchors_loop(clip, model, work / "baseline.mp4")
+    fps = result.frames / wall
     return {
+        "engine": outcome.device,
+        "baseline_anchors_loop": baseline,
+        "vs_baseline": round(fps / baseline["fps"], 3) if baseline else None,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1) if resource else None,
         "style": Path(style).stem,
         "frames": result.frames,
         "size": f"{w}x{h}",
-        "fps_end_to_end": round(result.frames / wall, 2),
+        "fps_end_to_end": round(fps, 2),
         "fps_model_only": round(1000 / model_only.median_ms, 2),
         "ratio": round((result.frames / wall) / (1000 / model_only.median_ms), 3),
         "stage_seconds": {k: round(v, 2) for k, v in r.stage_seconds.items()},
