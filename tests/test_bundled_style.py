@@ -23,7 +23,15 @@ def test_cel_is_bundled_small_and_described() -> None:
     # width 16: 30.9 GMAC per 720p frame, counted from the graph and equal to the layer list
     assert graph_stats(model, 720, 1280).macs == lightweight_macs(16, 720, 1280)
     card = (BUNDLED_DIR / "cel.md").read_text()
-    assert "PSNR" in card and "vidanime train cel-distill" in card
+    assert "PSNR" in card and "vidanime train cel-distill" in card and "(v2)" in card
+    assert open_session(model, "cpu").session.get_modelmeta().custom_metadata_map.get("vidanime.version") == "2"
+
+
+def test_v1_stays_reachable_and_all_bundled_styles_stay_small() -> None:
+    styles = installed_styles()
+    assert styles["cel-v1"].source == "bundled" and styles["cel-v1"].sidecar["version"] == 1
+    assert graph_stats(styles["cel-v1"].path, 720, 1280).macs == graph_stats(styles["cel"].path, 720, 1280).macs
+    assert sum(p.stat().st_size for p in BUNDLED_DIR.iterdir()) < 8_000_000
 
 
 def test_convert_without_style_uses_cel(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,4 +45,4 @@ def test_bundled_style_cannot_be_removed_and_info_shows_card(capsys: pytest.Capt
     assert run(["styles", "remove", "cel"]) == 1
     assert "bundled" in capsys.readouterr().err
     assert run(["styles", "info", "cel"]) == 0
-    assert "Measured quality" in capsys.readouterr().out
+    assert "held-out photos" in capsys.readouterr().out

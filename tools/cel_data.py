@@ -60,7 +60,7 @@ def open_pool(data: Path) -> tuple[list[str], list[str], list[tuple[str, str, st
     return sorted(train), sorted(held), credits
 
 
-def main(data: Path, out: Path) -> None:
+def main(data: Path, out: Path, v1: bool = False) -> None:
     rows = list(csv.DictReader(open(data / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t"))
     licence = {r["file"]: r["license"] for r in rows}
     photos, seen = [], set()
@@ -76,7 +76,7 @@ def main(data: Path, out: Path) -> None:
     photos.sort()
     held = [p for i, p in enumerate(photos) if i % 6 == 5]
     train = [p for p in photos if p not in held]
-    open_train, open_held, credits = open_pool(data)
+    open_train, open_held, credits = ([], [], []) if v1 else open_pool(data)  # v1 (cel-v1) had no photos-open pool
     frames_dir = out / "frames"
     for clip in CLIPS:
         assert licence[f"videos/{clip}"].startswith(PERMISSIVE), clip
@@ -110,4 +110,4 @@ def main(data: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), v1="--v1" in sys.argv[3:])

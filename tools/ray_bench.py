@@ -3,7 +3,7 @@ N machines needs: Ray start, seeking into a segment, joining the segments.
 
     python tools/ray_bench.py [CLIP] [--json docs/ray_bench.json]
 
-Without CLIP a 30 s 1280x720 clip with audio is generated. Every figure comes from one run on one
+Without CLIP a 20 s 640x360 clip is generated. Every figure comes from one run on one
 machine, named in the output.
 """
 
@@ -35,13 +35,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("clip", nargs="?", type=Path)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--segment-seconds", type=float, default=10.0)
+    parser.add_argument("--segment-seconds", type=float, default=5.0)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="vidanime-raybench-"))
     clip = args.clip
     if clip is None:
-        y, x = np.mgrid[0:720, 0:1280].astype(np.float32)
-        clip = write_clip(work / "clip.mp4", lambda i: np.stack([(x + 4 * i) % 256, (y + 2 * i) % 256, (x + y) % 256], -1).astype(np.uint8), 720, 24, codec_options={"preset": "ultrafast", "g": "48"})
+        y, x = np.mgrid[0:360, 0:640].astype(np.float32)
+        clip = write_clip(work / "clip.mp4", lambda i: np.stack([(x + 4 * i) % 256, (y + 2 * i) % 256, (x + y) % 256], -1).astype(np.uint8), 480, 24, codec_options={"preset": "ultrafast", "g": "48"})
     out: dict[str, object] = {"machine": describe(), "clip": str(clip), "segment_seconds": args.segment_seconds}
     base = dict(source=clip, overwrite=True, segment_seconds=args.segment_seconds)
     seconds, outcome = timed(lambda: convert(ConvertRequest(output=work / "one.mp4", **base)))
