@@ -22,11 +22,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from vidanime.errors import MediaError, VidanimeError
-from vidanime.outputs import atomic_output
+from vidanime.errors import VidanimeError
 from vidanime.pipeline.convert import ConvertOutcome, ConvertRequest, Job, JobResult, ProgressFactory, plan_jobs, validate
-from vidanime.pipeline.segments import join_segments, plan_segments
-from vidanime.pipeline.video import VideoReport, report_lost_frames
+from vidanime.pipeline.segments import finish_segments, plan_segments
+from vidanime.pipeline.video import VideoReport
 from vidanime.styles.registry import resolve_style
 from vidanime.video.decode import VideoReader
 
@@ -188,16 +187,9 @@ def _one_video(job: Job, request: ConvertRequest, progress: ProgressFactory, thr
                     raise VidanimeError(f"{job.name}: segment {index + 1} of {len(plan)} failed: {message}") from exc
         while not ticks.empty():
             on_frames(ticks.get_nowait())
-        kept = [p for s, p in zip(plan, parts) if results[s.index][0] > 0]
-        if not kept:
-            raise MediaError(f"{job.name}: no decodable video frames")
         report = VideoReport(notes=[dropped] if dropped else [])
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_output(job.output) as tmp:
-            report.notes += join_segments([Path(p) for p in kept], source, tmp, request.keep_audio)
-        report.frames = sum(r[0] for r in results.values())
-        lost = sum(r[1] for r in results.values())
-        report_lost_frames(job.name, report, max(lost, declared - report.frames) if declared else lost, request.strict)
+        done = [(Path(p), results[s.index][0], results[s.index][1]) for s, p in zip(plan, parts)]
+        finish_segments(done, source, job.output, job.name, declared, options, report)
         report.seconds = time.perf_counter() - started
         report.notes.append(f"{len(plan)} segments on {count} Ray worker{'s' if count > 1 else ''}")
         return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)

@@ -88,6 +88,20 @@ def convert_segment(
         return report, reader.decode_errors
 
 
+def finish_segments(done: list[tuple[Path, int, int]], source: Path, dst: Path, name: str, declared: int | None, options: VideoOptions, report: VideoReport) -> None:
+    """Join the segments ``done`` ((file, frames, decode errors), in order) into ``dst`` and account
+    for lost frames, inside the atomic write: a ``--strict`` failure leaves no output."""
+    parts = [file for file, frames, _ in done if frames > 0]
+    if not parts:
+        raise MediaError(f"{name}: no decodable video frames")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(dst) as tmp:
+        report.notes += join_segments(parts, source, tmp, options.keep_audio)
+        report.frames = sum(frames for _, frames, _ in done)
+        lost = sum(errors for _, _, errors in done)
+        report_lost_frames(name, report, max(lost, declared - report.frames) if declared else lost, options.strict)
+
+
 def join_segments(parts: list[Path], source: Path, out_path: Path, keep_audio: bool) -> list[str]:
     """Concatenate the segments' video packets into ``out_path`` (no re-encoding) and mux the
     source's audio once, interleaved; returns notes."""
@@ -211,11 +225,8 @@ def convert_resumable(
             for stage, value in seg_report.stage_seconds.items():
                 report.stage_seconds[stage] += value
             report.seconds += seg_report.seconds
-        parts = [folder / journal.done[s.index]["file"] for s in plan if journal.done[s.index]["frames"] > 0]
-        if not parts:
-            raise MediaError(f"{source.name}: no decodable video frames")
-        with atomic_output(dst) as tmp:
-            report.notes += join_segments(parts, source, tmp, options.keep_audio)
+        done = [(folder / journal.done[s.index]["file"], journal.done[s.index]["frames"], journal.done[s.index]["decode_errors"]) for s in plan]
+        finish_segments(done, source, dst, source.name, declared, options, report)
     except BaseException as exc:
         done = len(journal.done)
         if done:
@@ -225,7 +236,4 @@ def convert_resumable(
             shutil.rmtree(folder, ignore_errors=True)
         raise
     shutil.rmtree(folder, ignore_errors=True)
-    report.frames = sum(d["frames"] for d in journal.done.values())
-    lost = sum(d["decode_errors"] for d in journal.done.values())
-    report_lost_frames(source.name, report, max(lost, declared - report.frames) if declared else lost, options.strict)
     return report
