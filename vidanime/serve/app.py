@@ -98,7 +98,13 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
         if not (is_image_path(Path(name)) or suffix in VIDEO_SUFFIXES):
             raise HTTPException(400, f"{name}: not a video or an image (by its extension)")
         folder.mkdir(parents=True, exist_ok=True)
-        target, size = folder / f"{stem}{suffix}", 0
+        target = folder / f"{stem}{suffix}"
+        await stream_to(file, target, folder)
+        return target
+
+    async def stream_to(file: UploadFile, target: Path, folder: Path) -> None:
+        """Copy an upload to disk in 1 MiB chunks; over the limit, remove ``folder`` and answer 413."""
+        size = 0
         with open(target, "wb") as fh:
             while chunk := await file.read(1 << 20):
                 size += len(chunk)
@@ -107,7 +113,6 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
                     shutil.rmtree(folder, ignore_errors=True)
                     raise HTTPException(413, f"upload too large: the limit is {max_upload_mb} MB")
                 fh.write(chunk)
-        return target
 
     async def checked_kind(path: Path, file: UploadFile, folder: Path) -> str:
         """Open the upload as media; on failure remove it and say so with the client's file name."""
@@ -148,9 +153,7 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
         folder.mkdir(parents=True)
         try:
             model = folder / "model.onnx"
-            with open(model, "wb") as fh:
-                while chunk := await file.read(1 << 20):
-                    fh.write(chunk)
+            await stream_to(file, model, folder)
             target, inspection = await asyncio.to_thread(add_style, name, model, license or None, {}, False)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
