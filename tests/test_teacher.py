@@ -60,3 +60,73 @@ def test_real_photos_meet_the_style_targets() -> None:
     assert not failed, failed
     # texture (fur, moss) is what a cel look removes: strong edges sit near the 0.85 target, photo set by photo set
     assert summary["strong_edges"] > 0.75
+
+
+# --- shinkai ---------------------------------------------------------------------------------
+
+
+def sky_over_trees(h: int = 200, w: int = 280) -> np.ndarray:
+    """A smooth blue sky gradient over a band of green, leafy texture."""
+    y = np.mgrid[0:h, 0:w][0].astype(np.float32)
+    img = np.stack([90 + 0.3 * y, 140 + 0.3 * y, 215 + 0.1 * y], -1)
+    leaves = textured(h, w).astype(np.float32)
+    img[h // 2 :] = 0.5 * leaves[h // 2 :] * np.array([0.5, 1.0, 0.4]) + np.array([20, 60, 15])
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_shinkai_deepens_the_sky_keeps_it_smooth_and_keeps_detail() -> None:
+    from training.teacher.shinkai import shinkai_shade
+    from vidanime.quality.style import luma
+
+    img = sky_over_trees()
+    out = shinkai_shade(img)
+    sky_in, sky_out = img[10:90].astype(np.float32), out[10:90].astype(np.float32)
+    assert (sky_out[..., 2] - sky_out[..., 0]).mean() > (sky_in[..., 2] - sky_in[..., 0]).mean() + 10  # bluer
+    assert luma(out[10:90]).mean() < luma(img[10:90]).mean()  # deeper
+    f = style_figures(img, out)
+    assert f.false_contours_pct < 0.1  # the gradient is not banded
+    assert f.fine_detail > 0.95  # leaves kept, not smoothed
+    green_in, green_out = img[120:].astype(np.float32), out[120:].astype(np.float32)
+    assert (green_out[..., 1] - green_out[..., [0, 2]].mean(-1)).mean() > (green_in[..., 1] - green_in[..., [0, 2]].mean(-1)).mean()
+
+
+def test_shinkai_is_shift_stable() -> None:
+    from training.teacher.shinkai import shinkai_shade
+
+    img = sky_over_trees()
+    a, b = shinkai_shade(img[:-1, :-1].copy()), shinkai_shade(img[1:, 1:].copy())
+    diff = np.abs(a[12:-12, 12:-12].astype(int) - b[11:-13, 11:-13])
+    assert diff.mean() < 0.5 and np.percentile(diff, 99) <= 8
+
+
+# --- manga -----------------------------------------------------------------------------------
+
+
+def test_manga_is_black_and_white_with_a_screen_fixed_to_the_picture() -> None:
+    from training.teacher.manga import manga_shade, manga_tone
+
+    y, x = np.mgrid[0:160, 0:240].astype(np.float32)
+    ramp = np.repeat((x / 239 * 255)[..., None], 3, 2).astype(np.uint8)  # black to white, left to right
+    tone = manga_tone(ramp)
+    assert (tone[..., 0] == tone[..., 1]).all() and (tone[..., 0] == tone[..., 2]).all()  # grey
+    out = manga_shade(ramp)[..., 0].astype(int)
+    assert np.mean((out < 40) | (out > 215)) > 0.7  # ink or paper, few greys (anti-aliasing only)
+    assert out[:, :20].mean() < 30 and out[:, -20:].mean() > 240  # solid black, solid white ends
+    mid = out[:, 100:140]
+    assert mid.std() > 60  # mid-tones are lines, not grey
+    moved = manga_shade(np.roll(ramp, 3, axis=0))[..., 0].astype(int)  # the picture moves (vertically, so tone is unchanged)
+    assert np.abs(moved[20:-20, 100:140] - mid[20:-20]).mean() < 2  # ... the pattern does not crawl with it
+
+
+def test_the_exported_screen_layer_matches_the_teacher() -> None:
+    import torch
+
+    from training.models.screentone import MangaGenerator
+    from training.teacher.manga import screen
+
+    rng = np.random.default_rng(1)
+    tone = np.repeat(rng.integers(0, 256, (45, 61, 1), dtype=np.uint8), 3, 2)
+    model = MangaGenerator(width=4).eval()
+    x = torch.from_numpy(tone.astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
+    out = ((model.screen(x)[0].permute(1, 2, 0).numpy() + 1) * 127.5).round()
+    assert np.abs(out - screen(tone)).max() <= 1

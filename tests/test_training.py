@@ -44,7 +44,7 @@ def small_overrides(recipe: str) -> list[str]:
     sets = ["--steps", "3", "--batch-size", "2", "--crop", "64" if recipe == "dcgan" else "32"]
     if recipe in ("whitebox", "animegan", "animeganv2", "cartoongan"):
         sets += ["--set", "init_steps=1"]
-    if recipe in ("cel-distill", "cel-v1-distill", "whitebox"):
+    if recipe in ("cel-distill", "cel-v1-distill", "shinkai-distill", "manga-distill", "whitebox"):
         sets += ["--set", "generator_kwargs.width=8"]
     return sets
 

@@ -3,7 +3,9 @@ renderer (``training.teacher``) on random crops of real photos, with no discrimi
 
 ``cel-distill`` (cel v2): L1 + an image-gradient term (a soft average of a thin line costs in
 full) + VGG perceptual L1 at three depths (edges, textures, shapes). ``cel-v1-distill`` keeps
-v1's recipe (L1 + conv2_2) so the previous weights can be rebuilt."""
+v1's recipe (L1 + conv2_2) so the previous weights can be rebuilt. ``shinkai-distill`` is cel v2's
+recipe against the shinkai renderer with a residual student; ``manga-distill`` trains the tone
+layer of the manga generator against the manga renderer's tone (the screen is fixed)."""
 
 from __future__ import annotations
 
@@ -51,6 +53,19 @@ class DistillV1Hyper(DistillHyper):
     vgg: str = "vgg16:conv2_2"
 
 
+@dataclass
+class ShinkaiHyper(DistillHyper):
+    teacher: str = "shinkai"
+    steps: int = 2_000
+    generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16, "residual": True})
+
+
+@dataclass
+class MangaHyper(DistillHyper):
+    teacher: str = "manga-tone"
+    steps: int = 2_000
+
+
 class CelDistill(Recipe):
     name = "cel-distill"
     summary = "bundled 'cel' v2: slim lightweight student distilled from the cel v2 renderer (L1 + gradient + 3-depth VGG)"
@@ -76,7 +91,7 @@ class CelDistill(Recipe):
         for group in opts["generator"].param_groups:
             group["lr"] = hp.lr_g * (0.05 + 0.95 * 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item()))
         with amp.autocast():
-            out = g(batch["photo"])
+            out = self.student(g)(batch["photo"])
             target = batch["target"]
             terms = {"l1": (hp.w_l1, F.l1_loss(out, target))}
             if hp.w_gradient > 0:
@@ -89,6 +104,10 @@ class CelDistill(Recipe):
         logged["total"] = float(loss.detach())
         return logged
 
+    def student(self, generator: nn.Module) -> nn.Module:
+        """The part of the generator that learns the teacher's picture (all of it, here)."""
+        return generator
+
     def sample_columns(self, batch: dict[str, torch.Tensor], models: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
         cols = super().sample_columns(batch, models)
         return {"photo": cols["photo"], "teacher": batch["target"], "student": cols["generated"]}
@@ -100,5 +119,23 @@ class CelV1Distill(CelDistill):
     hyper_cls = DistillV1Hyper
 
 
+class ShinkaiDistill(CelDistill):
+    name = "shinkai-distill"
+    summary = "bundled 'shinkai': the cel v2 student recipe against the shinkai renderer, residual output (detail passes through)"
+    hyper_cls = ShinkaiHyper
+
+
+class MangaDistill(CelDistill):
+    name = "manga-distill"
+    summary = "bundled 'manga': the student learns the manga renderer's tone layer; the exported model ends in a fixed line screen"
+    generator_arch = "manga"
+    hyper_cls = MangaHyper
+
+    def student(self, generator: nn.Module) -> nn.Module:
+        return generator.tone  # the screen has no weights and no useful gradient
+
+
 RECIPES.register(CelDistill)
+RECIPES.register(MangaDistill)
+RECIPES.register(ShinkaiDistill)
 RECIPES.register(CelV1Distill)

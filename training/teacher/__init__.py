@@ -21,5 +21,17 @@ def _cel_v1() -> tuple[Shade, dict[str, object]]:
     return cel_shade, CelParams().as_dict()
 
 
+def _shinkai() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.shinkai import ShinkaiParams, shinkai_shade
+
+    return shinkai_shade, ShinkaiParams().as_dict()
+
+
+def _manga_tone() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.manga import MangaParams, manga_tone
+
+    return manga_tone, MangaParams().as_dict()
+
+
 # name -> () -> (render function, its parameters, for cache keys and model cards)
-TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1}
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "shinkai": _shinkai, "manga-tone": _manga_tone}
