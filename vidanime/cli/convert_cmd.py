@@ -42,6 +42,9 @@ def convert(
     resolution: Optional[int] = typer.Option(
         None, "--resolution", "-r", help="Stylise at this short side (px) for speed; output keeps the input size."
     ),
+    quality: str = typer.Option(
+        "best", "--quality", "-Q", help="best (model at full size), balanced (540p) or fast (360p): smaller processing, brought back to full size by a guided filter that keeps edges crisp."
+    ),
     keep_processing_size: bool = typer.Option(False, "--keep-processing-size", help="With --resolution: write the smaller size."),
     codec: str = typer.Option("auto", help=f"Video codec: auto (h264; vp9 for .webm), {', '.join(CODECS)}."),
     crf: int = typer.Option(18, help="Quality for x264/x265/VP9/AV1 (lower is better, bigger)."),
@@ -79,7 +82,7 @@ def convert(
         raise UsageError("give --end or --duration, not both")
     stop = parse_time(end) if end is not None else ((begin or 0.0) + parse_time(duration) if duration is not None else None)
     request = ConvertRequest(
-        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, batch_size=batch_size, resolution=resolution,
+        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, batch_size=batch_size, resolution=resolution, quality=quality,
         keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 
 from vidanime.engine.contract import ModelContract
+from vidanime.engine.upsample import guided_upsample
 
 RunFn = Callable[[np.ndarray], np.ndarray]
 
@@ -96,6 +97,9 @@ class Stylizer:
     contract: ModelContract
     short_side: int | None = None  # process at this short side (``--resolution``)
     keep_processing_size: bool = False  # return frames at the processing size
+    # Back to full size after processing smaller: "guided" (edges follow the full-size frame,
+    # ``engine.upsample``) or "resize" (plain cubic, softer).
+    upsample: str = "guided"
     # Pictures above ``tile_pixels`` go through the model in ``tile``-sized windows whose outer
     # ``tile_margin`` px are thrown away: memory stays bounded (a 10000 x 10000 photo), and each
     # kept pixel saw the same surroundings as in one pass, so the seams do not show.
@@ -124,6 +128,8 @@ class Stylizer:
         else:
             out = self._stylise_exact(pad_to_multiple(x, self.contract.size_multiple))[:, :work_h, :work_w]
         out_h, out_w = self.output_size(h, w)
+        if self.upsample == "guided" and (out_h, out_w) == (h, w) and (work_h, work_w) != (h, w):
+            return np.stack([guided_upsample(f, s, o) for f, s, o in zip(frames, x, out)])
         return np.ascontiguousarray(resize_batch(out, out_h, out_w))
 
     def _stylise_exact(self, x: np.ndarray) -> np.ndarray:

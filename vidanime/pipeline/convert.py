@@ -46,6 +46,11 @@ def no_progress(name: str, total: int | None) -> Callable[[int], None]:
     return lambda n: None
 
 
+# --quality presets: the short side the model works at (None: the input's own). Measured in
+# docs/benchmarks.md ("Guided upsampling"): quality against full-size processing, and speed.
+QUALITY: dict[str, int | None] = {"best": None, "balanced": 540, "fast": 360}
+
+
 @dataclass
 class ConvertRequest:
     """Everything a conversion needs to know; what ``vidanime convert`` parses its options into."""
@@ -55,7 +60,8 @@ class ConvertRequest:
     style: str | None = None  # a style name or an .onnx path; default: the bundled default
     device: str = "auto"
     batch_size: int | None = None  # default: per device
-    resolution: int | None = None
+    resolution: int | None = None  # processing short side; overrides ``quality``
+    quality: str = "best"  # a QUALITY preset: the processing size, brought back by guided upsampling
     keep_processing_size: bool = False
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     overwrite: bool = False
@@ -76,6 +82,11 @@ class ConvertRequest:
     backend: str = "auto"  # CPU engine: auto (OpenVINO when installed), onnxruntime, openvino
     ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
     ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
+
+    @property
+    def processing_side(self) -> int | None:
+        """The short side the model works at: ``--resolution`` if given, else the quality preset's."""
+        return self.resolution if self.resolution is not None else QUALITY[self.quality]
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,8 @@ def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
     for name, value in (("--batch-size", request.batch_size), ("--resolution", request.resolution), ("--threads", request.threads)):
         if value is not None and value < 1:
             raise UsageError(f"{name} must be a positive number")
+    if request.quality not in QUALITY:
+        raise UsageError(f"--quality is one of {', '.join(QUALITY)}, not {request.quality!r}")
     if not request.segment_seconds > 0:
         raise UsageError("--segment-seconds must be positive")
     if request.fps is not None and not request.fps > 0:
@@ -222,7 +235,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
     if models is None:
         return load_stylizer(style, request)
     stat = style.path.stat()
-    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.keep_processing_size)
+    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.threads, repr(sorted(request.contract_overrides.items())), request.processing_side, request.keep_processing_size)
     if key not in models:
         models[key] = load_stylizer(style, request)
     return models[key]
@@ -235,7 +248,7 @@ def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, Engi
     contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
     engine.contract = with_overrides(contract, request.contract_overrides)
     check_generator(engine, engine.contract, style.path)  # every model, however it arrives
-    stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size)
+    stylizer = Stylizer(engine.run, engine.contract, request.processing_side, request.keep_processing_size)
     return stylizer, engine
 
 
