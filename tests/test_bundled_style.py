@@ -46,3 +46,26 @@ def test_bundled_style_cannot_be_removed_and_info_shows_card(capsys: pytest.Capt
     assert "bundled" in capsys.readouterr().err
     assert run(["styles", "info", "cel"]) == 0
     assert "held-out photos" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", ["shinkai", "manga"])
+def test_shinkai_and_manga_are_bundled_no_costlier_than_cel_and_described(name: str) -> None:
+    style = installed_styles()[name]
+    assert style.source == "bundled" and style.sidecar["license"].startswith("MIT")
+    assert graph_stats(style.path, 720, 1280).macs <= graph_stats(BUNDLED_DIR / "cel.onnx", 720, 1280).macs
+    card = (BUNDLED_DIR / f"{name}.md").read_text()
+    assert f"vidanime train {name}-distill" in card and "not trained on any" in card and "PSNR" in card
+
+
+def test_the_readme_first_command_works_on_the_bundled_styles(tmp_path: Path) -> None:
+    """`vidanime convert clip.mp4 --style shinkai` (the README's first line) and manga's page look."""
+    import numpy as np
+
+    clip = make_clip(tmp_path / "clip.mp4", n_frames=6, size=(96, 160))
+    for name in ("shinkai", "manga"):
+        out = tmp_path / f"clip_{name}.mp4"
+        assert run(["convert", str(clip), "--style", name, "-o", str(out), "-q"]) == 0
+        frames = read_frames(out)[1]
+        assert len(frames) == 6
+    page = read_frames(tmp_path / "clip_manga.mp4")[1][3].astype(int)
+    assert np.abs(page - page.mean(axis=2, keepdims=True)).max() < 12  # black and white (codec chroma noise aside)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import stderr_console
-from vidanime.styles.registry import installed_styles, resolve_style, user_styles_dir
+from vidanime.styles.registry import installed_styles, resolve_style, shadowed_styles, user_styles_dir
 
 styles_app = typer.Typer(help="List, add, inspect and remove styles (ONNX generators).", no_args_is_help=True)
 
@@ -24,12 +24,14 @@ def register(app: typer.Typer) -> None:
 @styles_app.command("list")
 def list_styles() -> None:
     """Installed styles: bundled ones and those in the user style folder."""
-    table = Table("name", "source", "arch", "size", "licence", title=f"styles (user folder: {user_styles_dir()})")
-    for style in installed_styles().values():
+    table = Table("name", "source", "active", "arch", "size", "licence", title=f"styles (user folder: {user_styles_dir()})")
+    shadowed = shadowed_styles()
+    rows = [(style, "yes") for style in installed_styles().values()] + [(style, "no: the user's is used") for style in shadowed.values()]
+    for style, active in sorted(rows, key=lambda row: (row[0].name, row[1] != "yes")):
         side = style.sidecar
         arch = str(side.get("arch") or (side.get("contract") or {}).get("arch", "?"))
         licence = str(side.get("license", "?"))
-        table.add_row(style.name, style.source, arch, f"{style.path.stat().st_size / 1e6:.1f} MB", licence[:60])
+        table.add_row(style.name, style.source, active, arch, f"{style.path.stat().st_size / 1e6:.1f} MB", licence[:60])
     Console().print(table)
 
 

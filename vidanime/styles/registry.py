@@ -62,6 +62,12 @@ def installed_styles() -> dict[str, Style]:
     return styles
 
 
+def shadowed_styles() -> dict[str, Style]:
+    """Bundled styles hidden by a user style of the same name (listed, not used)."""
+    user = _scan(user_styles_dir(), "user")
+    return {name: style for name, style in _scan(BUNDLED_DIR, "bundled").items() if name in user}
+
+
 def resolve_style(name_or_path: str | None) -> Style:
     """``--style`` value -> style; a path to an .onnx file works as well as a name."""
     name = name_or_path or DEFAULT_STYLE
