@@ -29,8 +29,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import cel_release as cr  # noqa: E402
 
-from training.export.onnx import export_generator  # noqa: E402
-from training.models.registry import get_arch  # noqa: E402
+from training.export.onnx import build_generator, export_generator  # noqa: E402
 from training.plots import read_log  # noqa: E402
 from training.teacher.manga import MangaParams, manga_shade, manga_tone  # noqa: E402
 from training.teacher.shinkai import ShinkaiParams, shinkai_shade  # noqa: E402
@@ -87,8 +86,7 @@ def holdout_photos(run_dir: Path, data: Path, tags: tuple[str, ...] | None) -> l
 
 def tone_of(rel: Release, checkpoint: Path) -> Render:
     """The manga student's tone layer (before the screen), from the checkpoint, in torch."""
-    model = get_arch(rel.arch).build(**rel.kwargs)
-    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    model, _ = build_generator(rel.arch, checkpoint, **rel.kwargs)
     model.eval()
 
     def run(img: np.ndarray) -> np.ndarray:
