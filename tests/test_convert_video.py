@@ -184,8 +184,8 @@ def test_unwritable_output_folder(tmp_path: Path, neg_model: Path, capsys: pytes
 
 def test_unknown_style_lists_installed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = make_clip(tmp_path / "a.mp4", audio=None)
-    code, err = convert(capsys, src, "--style", "shinkai")
-    assert code == 1 and "style 'shinkai' is not installed (installed:" in err and "styles add shinkai" in err
+    code, err = convert(capsys, src, "--style", "paprika")
+    assert code == 1 and "style 'paprika' is not installed (installed:" in err and "styles add paprika Paprika_54.onnx" in err
 
 
 def test_refuses_existing_output_and_the_input_itself(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
