@@ -19,7 +19,7 @@ Everything is a pure function of the image and ``CelParams``; it runs on any siz
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 
 import cv2
 import numpy as np
@@ -61,6 +61,14 @@ class CelParams:
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+
+def cel_params_like(params: object, **fixed: object) -> CelParams:
+    """CelParams taking every field of the same name from another teacher's parameters, so its
+    renderer can reuse the cel pieces (surface, ink) with its own settings; ``fixed`` wins."""
+    own = {f.name for f in fields(CelParams)}
+    shared = {k: v for k, v in asdict(params).items() if k in own}  # type: ignore[call-overload]
+    return CelParams(**{**shared, **fixed})  # type: ignore[arg-type]
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 
 from training.data.filters import to_float
 from training.models.screentone import screen_numpy
-from training.teacher.cel import CelParams, coherence, face_mask, ink, surface, to_lab
+from training.teacher.cel import cel_params_like, coherence, face_mask, ink, surface, to_lab
 
 
 @dataclass(frozen=True)
@@ -57,16 +57,7 @@ def tone_levels(lightness: np.ndarray, p: MangaParams) -> np.ndarray:
 def manga_tone(image: np.ndarray, params: MangaParams | None = None) -> np.ndarray:
     """uint8 RGB -> the grey tone layer (uint8 RGB, three equal channels): levels and ink."""
     p = params or MangaParams()
-    cp = CelParams(
-        bilateral_diameter=p.bilateral_diameter,
-        bilateral_sigma_colour=p.bilateral_sigma_colour,
-        bilateral_sigma_space=p.bilateral_sigma_space,
-        ink_sigma=p.ink_sigma,
-        ink_gate=p.ink_gate,
-        ink_coherence=p.ink_coherence,
-        ink_min_area=p.ink_min_area,
-        face_keep=0.6,
-    )
+    cp = cel_params_like(p, face_keep=0.6)
     lab = surface(to_lab(to_float(image)), cp)
     lightness = lab[..., 0]
     tone = tone_levels(lightness, p)

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from training.data.filters import to_float, to_uint8
-from training.teacher.cel import CelParams, coherence, despeckle, from_lab, ink, staircase, structure_gate, surface, to_lab
+from training.teacher.cel import cel_params_like, coherence, despeckle, from_lab, ink, staircase, structure_gate, surface, to_lab
 
 
 @dataclass(frozen=True)
@@ -70,19 +70,6 @@ class ShinkaiParams:
         return asdict(self)
 
 
-def _cel_params(p: ShinkaiParams) -> CelParams:
-    """The cel pieces reused here (surface, ink) with shinkai's settings."""
-    return CelParams(
-        bilateral_diameter=p.bilateral_diameter,
-        bilateral_sigma_colour=p.bilateral_sigma_colour,
-        bilateral_sigma_space=p.bilateral_sigma_space,
-        gate_sigma=p.gate_sigma,
-        ink_gate=p.ink_gate,
-        ink_coherence=p.ink_coherence,
-        face_keep=0.0,
-    )
-
-
 def hue_weights(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Soft memberships of each pixel in "blue" (skies, water), "green" (foliage) and its chroma."""
     chroma = np.sqrt(a * a + b * b)
@@ -111,7 +98,7 @@ def glow(lightness: np.ndarray, p: ShinkaiParams) -> np.ndarray:
 def shinkai_shade(image: np.ndarray, params: ShinkaiParams | None = None) -> np.ndarray:
     """uint8 RGB (H, W, 3) -> shinkai-styled uint8 RGB of the same size."""
     p = params or ShinkaiParams()
-    cp = _cel_params(p)
+    cp = cel_params_like(p, face_keep=0.0)  # the cel pieces reused here (surface, ink)
     lab = to_lab(to_float(image))
     smooth = surface(lab, cp)
     lightness, a, b = smooth[..., 0], smooth[..., 1], smooth[..., 2]
