@@ -17,7 +17,7 @@ from vidanime.pipeline.convert import convert as run_convert
 from vidanime.pipeline.frames import parse_time
 from vidanime.styles.registry import DEFAULT_STYLE
 from vidanime.video.decode import is_stream_input
-from vidanime.video.encode import CODECS, EncodeSettings
+from vidanime.video.encode import CODECS, DEFAULT_PRESET, EncodeSettings
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +48,7 @@ def convert(
     keep_processing_size: bool = typer.Option(False, "--keep-processing-size", help="With --resolution: write the smaller size."),
     codec: str = typer.Option("auto", help=f"Video codec: auto (h264; vp9 for .webm), {', '.join(CODECS)}."),
     crf: int = typer.Option(18, help="Quality for x264/x265/VP9/AV1 (lower is better, bigger)."),
-    preset: str = typer.Option("medium", help="x264/x265 speed preset (ultrafast ... veryslow)."),
+    preset: str = typer.Option(DEFAULT_PRESET, help="x264/x265 speed preset (ultrafast ... veryslow); slower ones spend cores the model could use."),
     temporal: str = typer.Option("flow", help="Flicker removal: flow (motion-compensated), ema, or off."),
     temporal_strength: float = typer.Option(0.9, "--temporal-strength", help="0 = per-frame output, toward 1 = steadier."),
     no_audio: bool = typer.Option(False, "--no-audio", help="Drop the audio track."),

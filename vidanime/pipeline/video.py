@@ -1,7 +1,8 @@
-"""decode -> batch -> infer -> smooth -> encode, in three threads joined by bounded queues.
+"""decode -> batch -> infer -> smooth -> encode, in three threads joined by bounded queues:
+decoding on one, the model on the caller's, smoothing and encoding on the third.
 
-Decoding and encoding run beside inference (PyAV and ONNX Runtime release the GIL), and the
-bounded queues keep memory flat however long the video is.
+Decoding, smoothing and encoding run beside inference (PyAV, OpenCV and the inference runtimes
+release the GIL), and the bounded queues keep memory flat however long the video is.
 """
 
 from __future__ import annotations
@@ -171,7 +172,13 @@ def stream_frames(
                 item = _get(stylised, stop)
                 if item is _END:
                     break
-                images, batch = item
+                inputs, images, batch = item
+                t0 = time.perf_counter()
+                if smoother is not None:
+                    images = smoother(inputs, images)
+                if post is not None:
+                    images = post(inputs, images)
+                report.stage_seconds["smooth"] += time.perf_counter() - t0
                 t0 = time.perf_counter()
                 kept = 0
                 for image, frame in zip(images, batch):
@@ -195,7 +202,7 @@ def stream_frames(
     for t in threads:
         t.start()
     try:
-        _infer_loop(decoded, stylised, stop, stylize, smoother, post, batch_size, report)
+        _infer_loop(decoded, stylised, stop, stylize, batch_size, report)
     except _Stop:
         pass
     except BaseException:
@@ -220,11 +227,11 @@ def _infer_loop(
     stylised: "queue.Queue[Any]",
     stop: threading.Event,
     stylize: Callable[[np.ndarray], np.ndarray],
-    smoother: FrameSmoother | None,
-    post: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
     batch_size: int,
     report: VideoReport,
 ) -> None:
+    """The model alone on this thread: smoothing and encoding run on the writer's thread, so the
+    cores the model leaves idle between its layers go to them instead of a serial wait."""
     batch: list[Frame] = []
     done = False
     while not done:
@@ -237,14 +244,7 @@ def _infer_loop(
             inputs = np.stack([f.image for f in batch])
             t0 = time.perf_counter()
             outputs = stylize(inputs)
-            t1 = time.perf_counter()
-            if smoother is not None:
-                outputs = smoother(inputs, outputs)
-            if post is not None:
-                outputs = post(inputs, outputs)
-            t2 = time.perf_counter()
-            report.stage_seconds["infer"] += t1 - t0
-            report.stage_seconds["smooth"] += t2 - t1
-            _put(stylised, (outputs, batch), stop)
+            report.stage_seconds["infer"] += time.perf_counter() - t0
+            _put(stylised, (inputs, outputs, batch), stop)
             batch = []
     _put(stylised, _END, stop)

@@ -39,7 +39,8 @@ def smoother_factory(mode: str, strength: float) -> "Callable[[], TemporalSmooth
 
 
 def histogram(frame: np.ndarray) -> np.ndarray:
-    small = cv2.resize(frame, (64, 36), interpolation=cv2.INTER_AREA)
+    step = max(1, min(frame.shape[0] // 144, frame.shape[1] // 256))  # every step-th pixel first: 4x cheaper at 720p
+    small = cv2.resize(frame[::step, ::step], (64, 36), interpolation=cv2.INTER_AREA)
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
     hist = cv2.calcHist([hsv], [0, 1, 2], None, [8, 4, 4], [0, 180, 0, 256, 0, 256]).ravel()
     return hist / max(1.0, hist.sum())
@@ -76,6 +77,7 @@ class TemporalSmoother:
         self._prev_out: np.ndarray | None = None
         self._prev_grey: np.ndarray | None = None
         self._prev_hist: np.ndarray | None = None
+        self._prev_small: np.ndarray | None = None  # the previous output at flow resolution
 
     def __call__(self, inputs: np.ndarray, outputs: np.ndarray) -> np.ndarray:
         return np.stack([self.step(i, o) for i, o in zip(inputs, outputs)])
@@ -105,23 +107,31 @@ class TemporalSmoother:
         self._prev_out = out
         if self.mode == "flow":
             self._prev_grey, _ = grey_small(frame_in, self.flow_width)
+            sh, sw = self._prev_grey.shape
+            self._prev_small = cv2.resize(out, (sw, sh), interpolation=cv2.INTER_AREA)
 
     def _flow_blend(self, frame_in: np.ndarray, cur: np.ndarray) -> np.ndarray | None:
+        """Blend toward the previous output warped along the flow, where the flow is trusted and the
+        change is small. Every decision is made at flow resolution (the previous output is kept
+        there too); only the warp and the blend itself touch full-size pixels."""
         assert self.flow is not None and self._prev_grey is not None and self._prev_out is not None
         grey, _ = grey_small(frame_in, self.flow_width)
         to_prev = self.flow(grey, self._prev_grey)  # where each current pixel was in the previous frame
-        mismatch = np.abs(grey.astype(np.float32) - warp(self._prev_grey.astype(np.float32), to_prev))
+        mismatch = cv2.absdiff(grey.astype(np.float32), warp(self._prev_grey.astype(np.float32), to_prev))
         trust = np.exp(-((mismatch / self.tolerance) ** 2))
         share = float((trust > 0.5).mean())
         if share < 0.2:
             return None
         self.stats.reliable_share += (share - self.stats.reliable_share) / self.stats.frames
-        h, w = cur.shape[:2]
-        warped = warp(self._prev_out, resize_flow(to_prev, h, w))
         sh, sw = grey.shape
-        gap = np.abs(cv2.resize(warped, (sw, sh), interpolation=cv2.INTER_AREA) - cv2.resize(cur, (sw, sh), interpolation=cv2.INTER_AREA)).mean(-1)
-        keep = trust * np.exp(-((gap / self.change_gate) ** 2))
-        mask = cv2.resize(cv2.GaussianBlur(keep, (0, 0), 1.0), (w, h), interpolation=cv2.INTER_LINEAR)[..., None]
-        out = cur + (self.strength * mask) * (warped - cur)
+        cur_small = cv2.resize(cur, (sw, sh), interpolation=cv2.INTER_AREA)
+        warped_small = warp(self._prev_small, to_prev)
+        gap = cv2.absdiff(warped_small, cur_small).mean(-1)
+        keep = cv2.GaussianBlur(trust * np.exp(-((gap / self.change_gate) ** 2)), (0, 0), 1.0) * np.float32(self.strength)
+        h, w = cur.shape[:2]
+        out = warp(self._prev_out, resize_flow(to_prev, h, w))
+        mask = cv2.resize(keep, (w, h), interpolation=cv2.INTER_LINEAR)
+        out = cv2.blendLinear(out, cur, mask, 1.0 - mask)  # mask * warped + (1 - mask) * cur, one pass
         self._prev_grey, self._prev_out = grey, out
+        self._prev_small = cur_small + keep[..., None] * (warped_small - cur_small)
         return out

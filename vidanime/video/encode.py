@@ -31,11 +31,16 @@ CODECS: dict[str, tuple[str, str]] = {
 SKIP_METADATA = {"encoder", "major_brand", "minor_version", "compatible_brands", "creation_time", "duration"}
 
 
+DEFAULT_PRESET = "veryfast"
+
+
 @dataclass(frozen=True)
 class EncodeSettings:
     codec: str = "auto"  # h264, or vp9 for WebM
     crf: int = 18
-    preset: str = "medium"
+    # x264 veryfast: on cel's 720p output (tools/encode_eval.py) 0.6x medium's time, 12 % fewer
+    # bits and 0.7 dB lower PSNR (38.9 dB); the cores it frees go to the model.
+    preset: str = DEFAULT_PRESET
     # Segments that are joined by remuxing (--resume, the cluster path) must each start with a
     # keyframe and carry no B-frames, so decode order equals presentation order across the joins.
     joinable: bool = False
