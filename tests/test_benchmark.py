@@ -15,12 +15,14 @@ from factories import frame_pattern  # noqa: E402
 from training.export.onnx import export_generator  # noqa: E402
 from vidanime.bench.paper import feasibility_note, required_tflops  # noqa: E402
 from vidanime.cli.app import run  # noqa: E402
+from vidanime.engine.openvino_backend import available as openvino_available  # noqa: E402
 from vidanime.engine.session import open_session  # noqa: E402
 
 
 def test_quick_benchmark_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bench.json"
-    assert run(["benchmark", "--quick", "--json", str(out), "--plot", str(tmp_path / "bench.png")]) == 0
+    args = ["benchmark", "--quick", "--json", str(out), "--plot", str(tmp_path / "bench.png"), "--e2e-quality", "best", "--e2e-quality", "fast"]
+    assert run(args) == 0
     data = json.loads(out.read_text())
     assert data["machine"]["cores"] >= 1 and data["machine"]["cpu"] and data["machine"]["onnxruntime"]
     assert data["peak_gflops"]["fp32"] > 0 and data["peak_gflops"]["int8"] > 0
@@ -37,11 +39,24 @@ def test_quick_benchmark_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert paper["rows"][0]["our_ratio"] == 1.0 and paper["rows"][2]["paper_ratio"] == pytest.approx(148.02 / 15.23, abs=0.01)
     assert any("exceed" in n or "above" in n for n in paper["notes"])
     e2e = data["end_to_end"]
-    assert e2e["frames"] == 8 and e2e["fps_end_to_end"] > 0 and e2e["fps_model_only"] > 0
-    assert e2e["baseline_anchors_loop"]["frames"] == 8 and e2e["vs_baseline"] > 0 and e2e["peak_rss_mib"] > 50
-    assert set(e2e["stage_seconds"]) == {"decode", "infer", "smooth", "encode"}
+    assert e2e["size"] == "320x180" and e2e["audio"] and not e2e["clip_is_real"] and e2e["model_only"]["fps"] > 0
+    assert [r["quality"] for r in e2e["runs"]] == ["best", "fast"]
+    for r in e2e["runs"]:
+        assert r["frames"] == 8 and r["fps"] > 0 and r["vs_baseline"] > 0
+        assert set(r["stage_seconds"]) == {"decode", "infer", "smooth", "encode"}
+    assert e2e["runs"][0]["vs_model_only"] > 0 and "vs_model_only" not in e2e["runs"][1]
+    assert e2e["baseline_anchors_loop"]["frames"] == 8 and e2e["peak_rss_mib"] > 50
+    if openvino_available():  # the bundled style also timed in the other CPU engine
+        assert rows["style:cel"]["latency"]["openvino@256x256"]["median_ms"] > 0
     assert (tmp_path / "bench.png").stat().st_size > 5000
     assert "end to end" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, message", [(["--e2e-quality", "ultra"], "--e2e-quality takes"), (["--clip", "no/such.mp4"], "no such file")])
+def test_benchmark_rejects_bad_options(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["benchmark", "--quick", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
 
 
 def test_feasibility_arithmetic() -> None:

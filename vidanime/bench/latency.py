@@ -19,11 +19,11 @@ class Latency:
     provider: str
 
 
-def time_model(path: Path, height: int, width: int, device: str = "cpu", runs: int = 10, warmup: int = 2, threads: int | None = None) -> Latency:
+def time_model(path: Path, height: int, width: int, device: str = "cpu", runs: int = 10, warmup: int = 2, threads: int | None = None, backend: str = "onnxruntime") -> Latency:
     """One batch-1 frame of random content (ranges do not change the speed of these graphs)."""
     from vidanime.engine.session import open_session
 
-    engine = open_session(path, device, threads)
+    engine = open_session(path, device, threads, backend)
     c = engine.contract
     shape = (1, 3, height, width) if c.layout == "NCHW" else (1, height, width, 3)
     x = np.random.default_rng(0).uniform(-1, 1, shape).astype(np.float16 if c.input_dtype == "float16" else np.float32)
@@ -35,4 +35,5 @@ def time_model(path: Path, height: int, width: int, device: str = "cpu", runs: i
         engine.run(x)
         times.append((time.perf_counter() - t0) * 1000)
     q = statistics.quantiles(times, n=10) if len(times) >= 2 else [times[0]] * 9
-    return Latency(statistics.median(times), q[0], q[-1], runs, engine.session.get_providers()[0])
+    provider = engine.session.get_providers()[0] if engine.backend == "onnxruntime" else f"{engine.backend} {engine.precision}"
+    return Latency(statistics.median(times), q[0], q[-1], runs, provider)

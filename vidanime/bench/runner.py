@@ -24,6 +24,7 @@ from vidanime.bench import machine, paper
 from vidanime.bench.graph_stats import count_params, graph_stats
 from vidanime.bench.latency import time_model
 from vidanime.bench.roofline import measure_peak
+from vidanime.engine.openvino_backend import available as openvino_available
 
 QUICK_ARCHS = ("lightweight", "animeganv3")
 
@@ -41,6 +42,9 @@ class BenchOptions:
     calibration: Path | None = None
     runs: int = 5
     e2e: bool = True
+    clip: Path | None = None  # the end-to-end clip (a generated one when None)
+    e2e_qualities: tuple[str, ...] = ("best",)
+    backends: bool = True  # also time the bundled styles in OpenVINO when it is installed (CPU)
     work_dir: Path | None = None
 
 
@@ -124,6 +128,10 @@ def run_benchmark(options: BenchOptions, say: Callable[[str], None] = lambda s: 
                 peak = peaks.get(precision, peaks["fp32"])
                 achieved = 2 * row.gmacs[f"{h}x{w}"] / (lat.median_ms / 1000)  # sizes() are among the counted ones
                 row.peak_percent[key] = round(100 * achieved / peak.gflops, 1)
+        if options.backends and options.device == "cpu" and source == "bundled" and openvino_available():
+            for h, w in sizes(options.quick):  # the same file in the other CPU engine (what --backend auto picks)
+                lat = time_model(path, h, w, "cpu", runs=runs, warmup=1, backend="openvino")
+                row.latency[f"openvino@{h}x{w}"] = asdict(lat)
         note = paper.feasibility_note(name, row.gmacs["720x1280"])
         if note:
             row.notes.append(note)
@@ -157,13 +165,18 @@ def _drifting_gradient(height: int, width: int) -> Callable[[int], np.ndarray]:
 
 
 def end_to_end(options: BenchOptions, work: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """``convert`` on a generated clip with audio, default style (or lightweight): fps and where time goes."""
+    """``convert`` with its defaults (``--temporal flow``, audio kept, the default backend) on a real
+    clip (``--clip``) or a generated one with audio, at each ``--quality`` asked for: fps, where the
+    time goes, the model alone at the clip's size on the same engine, and the anchors' per-frame
+    loop on the same clip and model (the baseline)."""
     from vidanime.pipeline.convert import ConvertRequest, convert
     from vidanime.styles.registry import installed_styles
-    from vidanime.video.synthetic import write_clip
+    from vidanime.video.decode import VideoReader
 
-    h, w, n = (180, 320, 8) if options.quick else (720, 1280, 48)
-    clip = write_clip(work / f"e2e_{h}p.mp4", _drifting_gradient(h, w), n, 24, codec_options={"preset": "ultrafast", "crf": "20"})
+    clip = options.clip or _generated_clip(work, options.quick)
+    with VideoReader(clip) as reader:
+        w, h = reader.info.width, reader.info.height
+        has_audio = reader.has_audio
     if "cel" in installed_styles():
         style, model = "cel", installed_styles()["cel"].path
     else:
@@ -171,35 +184,54 @@ def end_to_end(options: BenchOptions, work: Path, say: Callable[[str], None]) ->
         if not model.exists():
             return {"skipped": "no bundled style and no training kit to export one"}
         style = str(model)
-    say(f"end to end: {n} frames at {w}x{h} with {style}")
-    model_only = time_model(model, h, w, options.device, runs=3 if options.quick else 5, warmup=1)
-    request = ConvertRequest(source=clip, output=work / "e2e_out.mp4", style=style, device=options.device, batch_size=1, overwrite=True, temporal="flow")
-    t0 = time.perf_counter()
-    outcome = convert(request)
-    result = outcome.results[0]
-    wall = time.perf_counter() - t0
-    r = result.report
-    assert r is not None
+    say(f"end to end: model alone at {w}x{h} ({Path(style).stem}, default backend)")
+    model_only = time_model(model, h, w, options.device, runs=3 if options.quick else 5, warmup=1, backend="auto")
+    runs = []
+    for quality in options.e2e_qualities:
+        say(f"end to end: convert {clip.name} with {Path(style).stem}, --quality {quality}")
+        request = ConvertRequest(source=clip, output=work / f"e2e_{quality}.mp4", style=style, device=options.device, overwrite=True, temporal="flow", quality=quality)
+        t0 = time.perf_counter()
+        outcome = convert(request)
+        wall = time.perf_counter() - t0
+        result = outcome.results[0]
+        if result.error or result.report is None:
+            raise RuntimeError(f"end-to-end conversion failed: {result.error}")
+        r = result.report
+        runs.append({
+            "quality": quality,
+            "engine": outcome.device,
+            "frames": result.frames,
+            "fps": round(result.frames / wall, 2),
+            "wall_seconds": round(wall, 2),
+            "stage_seconds": {k: round(v, 2) for k, v in r.stage_seconds.items()},
+        })  # fmt: skip
+    best = next((x for x in runs if x["quality"] == "best"), None)
+    if best is not None:
+        best["vs_model_only"] = round(best["fps"] / (1000 / model_only.median_ms), 3)
     baseline = None
     if options.device == "cpu":
         from vidanime.bench.baseline import anchors_loop
 
         say("end to end: the anchors' per-frame loop on the same clip and model (baseline)")
         baseline = anchors_loop(clip, model, work / "baseline.mp4")
-    fps = result.frames / wall
+        for x in runs:
+            x["vs_baseline"] = round(x["fps"] / baseline["fps"], 3)
     return {
-        "engine": outcome.device,
-        "baseline_anchors_loop": baseline,
-        "vs_baseline": round(fps / baseline["fps"], 3) if baseline else None,
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1) if resource else None,
-        "style": Path(style).stem,
-        "frames": result.frames,
+        "clip": clip.name,
+        "clip_is_real": options.clip is not None,
         "size": f"{w}x{h}",
-        "fps_end_to_end": round(fps, 2),
-        "fps_model_only": round(1000 / model_only.median_ms, 2),
-        "ratio": round((result.frames / wall) / (1000 / model_only.median_ms), 3),
-        "stage_seconds": {k: round(v, 2) for k, v in r.stage_seconds.items()},
-        "smoothing_vs_inference": round(r.stage_seconds["smooth"] / max(1e-9, r.stage_seconds["infer"]), 3),
-        "wall_seconds": round(wall, 2),
+        "audio": has_audio,
+        "style": Path(style).stem,
         "temporal": "flow",
+        "model_only": {"engine": model_only.provider, "ms": round(model_only.median_ms, 1), "fps": round(1000 / model_only.median_ms, 2)},
+        "runs": runs,
+        "baseline_anchors_loop": baseline,
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1) if resource else None,
     }
+
+
+def _generated_clip(work: Path, quick: bool) -> Path:
+    from vidanime.video.synthetic import write_clip
+
+    h, w, n = (180, 320, 8) if quick else (720, 1280, 48)
+    return write_clip(work / f"e2e_{h}p.mp4", _drifting_gradient(h, w), n, 24, codec_options={"preset": "ultrafast", "crf": "20"})
