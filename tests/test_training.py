@@ -153,3 +153,47 @@ def test_two_process_gloo_run_keeps_replicas_equal(tmp_path: Path) -> None:
     assert all(torch.equal(r0[k], r1[k]) for k in r0)  # replicas identical after training
     assert any(not torch.equal(r0[k], init[k]) for k in r0)  # and training changed them
     assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]
+
+
+def test_precision_resolves_to_what_the_device_has(monkeypatch: pytest.MonkeyPatch) -> None:
+    import training.precision as precision
+
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: False)
+    assert precision.resolve_precision("auto", cpu) == "fp32"
+    assert precision.resolve_precision("auto", cuda) == "fp16"
+    monkeypatch.setattr(precision, "cpu_has_bf16", lambda: True)
+    assert precision.resolve_precision("auto", cpu) == "bf16"
+    assert precision.resolve_precision("bf16", cpu) == "bf16"
+    with pytest.raises(UsageError, match="CUDA"):
+        precision.resolve_precision("fp16", cpu)
+    with pytest.raises(UsageError, match="--precision"):
+        precision.resolve_precision("int8", cpu)
+
+
+def test_bf16_and_channels_last_train_on_the_cpu_and_are_recorded(tmp_path: Path) -> None:
+    """bf16 autocast really runs the convolutions in bf16 (losses differ from fp32's but stay close
+    and fall), and channels-last gives fp32's losses; the run's config says which it used."""
+    cls = all_recipes()["cel-distill"]
+    runs = {name: tmp_path / name for name in ("fp32", "bf16", "nhwc")}
+    Trainer(distill_config(runs["fp32"], 6, precision="fp32"), cls, paired()).run()
+    Trainer(distill_config(runs["bf16"], 6, precision="bf16"), cls, paired()).run()
+    Trainer(distill_config(runs["nhwc"], 6, precision="fp32", channels_last=True), cls, paired()).run()
+    logs = {n: [json.loads(x)["l1"] for x in (p / "log.jsonl").read_text().splitlines()] for n, p in runs.items()}
+    configs = {n: json.loads((p / "config.json").read_text()) for n, p in runs.items()}
+    assert configs["bf16"]["precision"] == "bf16" and configs["fp32"]["precision"] == "fp32" and configs["nhwc"]["channels_last"]
+    assert logs["bf16"] != logs["fp32"] and logs["bf16"] == pytest.approx(logs["fp32"], rel=0.05)
+    assert logs["nhwc"] == pytest.approx(logs["fp32"], rel=1e-4)
+
+
+def test_prefetched_batches_are_the_ones_the_step_would_make(tmp_path: Path) -> None:
+    from training.data.prefetch import Prefetcher
+
+    source = paired()
+    ahead = Prefetcher(source)
+    try:
+        for step in (0, 1, 2, 7, 8):  # a jump (resume) as well as the steady walk
+            made, direct = ahead.batch(step), source.batch(step)
+            assert made.keys() == direct.keys() and all(torch.equal(made[k], direct[k]) for k in made)
+    finally:
+        ahead.close()

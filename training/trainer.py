@@ -22,21 +22,19 @@ import time
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 import numpy as np
 import torch
 
+from training.data.prefetch import BatchSource, Prefetcher
 from training.distributed import DistInfo, barrier, init_distributed, shutdown, wrap
 from training.plots import plot_losses, save_grid
+from training.precision import resolve_precision
 from training.recipes.base import Amp, Hyper, Recipe
 from vidanime.errors import UsageError, VidanimeError
 
 log = logging.getLogger(__name__)
-
-
-class BatchSource(Protocol):
-    def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]: ...
 
 
 @dataclass
@@ -46,7 +44,9 @@ class TrainConfig:
     hyper: Hyper
     device: str = "auto"
     seed: int = 0
-    amp: bool = True
+    precision: str = "auto"  # training.precision: auto, fp32, bf16, fp16
+    channels_last: bool = False  # NHWC tensors and weights (faster convolutions on some CPUs / GPUs)
+    prefetch: bool = True  # make the next batch on a worker thread while this step runs
     resume: bool = False
     log_every: int = 20
     sample_every: int = 500
@@ -100,13 +100,15 @@ class Trainer:
             self.device = torch.device("cuda", self.dist.local_rank)
         torch.manual_seed(config.seed + self.dist.rank)
         self.recipe = recipe_cls(config.hyper, self.device, config.vgg_path)
-        self.source = source
+        self.source: BatchSource = Prefetcher(source) if config.prefetch else source
         self.progress = progress
-        self.raw_models = {k: m.to(self.device) for k, m in self.recipe.build_models().items()}
+        layout = torch.channels_last if config.channels_last else torch.contiguous_format
+        self.raw_models = {k: m.to(self.device, memory_format=layout) for k, m in self.recipe.build_models().items()}
         self.recipe.setup_frozen()
         self.models = {k: wrap(m, self.dist, self.device) for k, m in self.raw_models.items()}
         self.opts = self.recipe.optimizers(self.models)
-        self.amp = Amp(self.device, config.amp)
+        self.precision = resolve_precision(config.precision, self.device)
+        self.amp = Amp(self.device, self.precision)
         self.step = 0
         self.ckpt_dir = config.out / "checkpoints"
         self.log_path = config.out / "log.jsonl"
@@ -155,6 +157,12 @@ class Trainer:
         self.recipe.load_extra_state(state.get("recipe_state", {}))
         self.step = int(state["step"])
 
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.to(self.device, non_blocking=True)
+        if self.config.channels_last and tensor.dim() == 4:
+            return tensor.contiguous(memory_format=torch.channels_last)
+        return tensor
+
     # --- the loop ---------------------------------------------------------------------------------
     def prepare_run_dir(self) -> None:
         out = self.config.out
@@ -172,6 +180,8 @@ class Trainer:
                 "hyper": asdict(self.config.hyper),
                 "seed": self.config.seed,
                 "device": str(self.device),
+                "precision": self.precision,
+                "channels_last": self.config.channels_last,
                 "world_size": self.dist.world_size,
                 "vgg": self.recipe.vgg_provenance,
                 "data": self.config.data_note,
@@ -206,7 +216,7 @@ class Trainer:
         while self.step < hp.steps and not self._stop:
             if self.step == hp.init_steps and hp.init_steps > 0:
                 self.recipe.restore_lr(self.opts)
-            batch = {k: v.to(self.device, non_blocking=True) for k, v in self.source.batch(self.step, self.dist.rank).items()}
+            batch = {k: self._to_device(v) for k, v in self.source.batch(self.step, self.dist.rank).items()}
             losses = self.recipe.step(self.step, batch, self.models, self.opts, self.amp)
             self.step += 1
             for k, v in losses.items():
@@ -236,6 +246,8 @@ class Trainer:
             if self.config.max_minutes and (time.perf_counter() - start) > 60 * self.config.max_minutes:
                 log.info("time budget reached at step %d", self.step)
                 break
+        if isinstance(self.source, Prefetcher):
+            self.source.close()
         finished = self.step >= hp.steps
         onnx_path = None
         if self.dist.is_main:

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from training.models.registry import get_arch
+from training.precision import autocast_dtype
 from vidanime.errors import UsageError
 
 
@@ -161,15 +162,22 @@ class Recipe:
 
 
 class Amp:
-    """Mixed precision on CUDA (fp16 autocast + loss scaling); a no-op on the CPU."""
+    """Mixed precision: fp16 autocast + loss scaling (CUDA), bf16 autocast (CPU or CUDA; its
+    range is fp32's, so no scaling), or nothing (fp32). ``precision`` is already resolved
+    (``training.precision.resolve_precision``)."""
 
-    def __init__(self, device: torch.device, enabled: bool) -> None:
-        self.enabled = enabled and device.type == "cuda"
+    def __init__(self, device: torch.device, precision: str = "fp32") -> None:
+        self.precision = precision
+        self.dtype = autocast_dtype(precision)
         self.device = device
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.enabled)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16" and device.type == "cuda")
+
+    @property
+    def enabled(self) -> bool:
+        return self.dtype is not None
 
     def autocast(self) -> Any:
-        return torch.autocast(device_type=self.device.type, dtype=torch.float16, enabled=self.enabled)
+        return torch.autocast(device_type=self.device.type, dtype=self.dtype or torch.float32, enabled=self.dtype is not None)
 
     def backward_step(self, loss: torch.Tensor, *opts: torch.optim.Optimizer) -> None:
         """Zero, backpropagate, step every optimiser in ``opts``, then update the loss scale."""

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import os
 import platform
-from pathlib import Path
 
+from vidanime.engine.cpu import REPORTED_FLAGS, all_cpu_flags, cpu_model
 from vidanime.engine.session import usable_cores
 
 
-def cpu_model() -> str:
-    info = Path("/proc/cpuinfo")
-    if info.is_file():
-        for line in info.read_text(errors="ignore").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def cpu_flags() -> list[str]:
-    info = Path("/proc/cpuinfo")
-    if not info.is_file():
-        return []
-    for line in info.read_text(errors="ignore").splitlines():
-        if line.startswith("flags"):
-            wanted = ("avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8", "f16c")
-            return [f for f in line.split(":", 1)[1].split() if f in wanted]
-    return []
+    flags = all_cpu_flags()
+    return [f for f in REPORTED_FLAGS if f in flags]
 
 
 def memory_gib() -> float | None:

@@ -55,7 +55,9 @@ def train(
     log_every: int = typer.Option(20, help="Log mean losses every N steps."),
     style_name: Optional[str] = typer.Option(None, "--style-name", help="Style name stored in the exported ONNX."),
     vgg: Optional[Path] = typer.Option(None, "--vgg", help="torchvision-format VGG weights (.pth) for perceptual losses."),
-    no_amp: bool = typer.Option(False, "--no-amp", help="Disable mixed precision on CUDA."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CPUs with AMX / AVX512-BF16, fp16 AMP on CUDA, else fp32), fp32, bf16 or fp16."),
+    channels_last: bool = typer.Option(False, "--channels-last", help="NHWC tensors and weights (measure with tools/train_speed.py: it depends on the CPU)."),
+    no_amp: bool = typer.Option(False, "--no-amp", help="Same as --precision fp32."),
     no_export: bool = typer.Option(False, "--no-export", help="Do not export generator.onnx at the end."),
     list_recipes: bool = typer.Option(False, "--list", help="List the recipes and exit."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
@@ -84,7 +86,7 @@ def train(
     photo_paths = read_image_list(photos)
     style_paths = read_image_list(style) if style is not None else None
     config = TrainConfig(
-        recipe=recipe, out=out, hyper=hp, device=device, seed=seed, amp=not no_amp, resume=resume,
+        recipe=recipe, out=out, hyper=hp, device=device, seed=seed, precision="fp32" if no_amp else precision, channels_last=channels_last, resume=resume,
         log_every=log_every, sample_every=sample_every, checkpoint_every=checkpoint_every, max_minutes=max_minutes, stop_at=stop_at,
         export=not no_export, style_name=style_name, vgg_path=vgg,
         data_note={"photos": str(photos), "n_photos": len(photo_paths), "style": str(style) if style else None,

@@ -18,7 +18,6 @@ from vidanime.errors import VidanimeError
 
 log = logging.getLogger(__name__)
 
-BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 BF16_MIN_PSNR = 40.0
 
 
@@ -28,15 +27,6 @@ def available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def cpu_has_bf16() -> bool:
-    """bf16 matrix units, from the kernel's CPU flags (OpenVINO's own capability list agrees)."""
-    info = Path("/proc/cpuinfo")
-    if not info.is_file():
-        return False
-    flags = next((line.split(":", 1)[1].split() for line in info.read_text(errors="ignore").splitlines() if line.startswith("flags")), [])
-    return any(f in flags for f in BF16_FLAGS)
 
 
 def psnr(a: np.ndarray, b: np.ndarray, value_range: float) -> float:

@@ -120,6 +120,7 @@ def open_session(model_path: Path, device: str = "auto", threads: int | None = N
 def use_openvino(engine: EngineSession, threads: int, required: bool) -> None:
     """Route ``engine.run`` through OpenVINO when it is installed (an error when ``required``)."""
     from vidanime.engine import openvino_backend as ovb
+    from vidanime.engine.cpu import cpu_has_bf16
 
     if not ovb.available():
         if required:
@@ -132,7 +133,7 @@ def use_openvino(engine: EngineSession, threads: int, required: bool) -> None:
     h, w = c.fixed_size or (72, 88)
     probe = to_model_input(probe_image(h, w), c)
     try:
-        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], ovb.cpu_has_bf16())
+        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], cpu_has_bf16())
     except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
         if required:
             raise VidanimeError(f"OpenVINO cannot run {engine.model_path.name}: {str(exc).splitlines()[0]}") from exc
