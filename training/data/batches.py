@@ -126,6 +126,7 @@ class NoiseSource:
     batch_size: int
     nz: int = 100
     seed: int = 0
+    flip: bool = True  # mirrored faces double a few hundred images (DCGAN on 400 avatars overfits without)
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         rng = step_rng(self.seed, step, rank)
@@ -135,6 +136,7 @@ class NoiseSource:
             h, w = img.shape[:2]
             side = min(h, w)
             top, left = (h - side) // 2, (w - side) // 2
-            real.append(cv2.resize(img[top : top + side, left : left + side], (self.size, self.size), interpolation=cv2.INTER_AREA))
+            square = cv2.resize(img[top : top + side, left : left + side], (self.size, self.size), interpolation=cv2.INTER_AREA)
+            real.append(square[:, ::-1] if self.flip and rng.random() < 0.5 else square)
         z = torch.from_numpy(rng.standard_normal((self.batch_size, self.nz)).astype(np.float32))
         return {"style": to_tensor(real), "z": z}

@@ -18,8 +18,9 @@ FEATURE_LAYER = "conv5_3"
 FEATURE_SIDE = 224
 
 
-def vgg_features(images: Iterable[np.ndarray], batch: int = 8) -> np.ndarray:
-    """(N, 512) pooled VGG16 conv5_3 features of uint8 RGB images (resized to 224 x 224)."""
+def vgg_features(images: Iterable[np.ndarray], batch: int = 8, side: int = FEATURE_SIDE) -> np.ndarray:
+    """(N, 512) pooled VGG16 conv5_3 features of uint8 RGB images (resized to ``side`` x ``side``;
+    small images gain nothing from 224 but pay (224 / side)^2 the time)."""
     from training.vgg.weights import load_vgg
 
     net, _ = load_vgg("vgg16", FEATURE_LAYER)
@@ -33,7 +34,7 @@ def vgg_features(images: Iterable[np.ndarray], batch: int = 8) -> np.ndarray:
         chunk.clear()
 
     for image in images:
-        chunk.append(cv2.resize(image, (FEATURE_SIDE, FEATURE_SIDE), interpolation=cv2.INTER_AREA))
+        chunk.append(cv2.resize(image, (side, side), interpolation=cv2.INTER_CUBIC if side > image.shape[0] else cv2.INTER_AREA))
         if len(chunk) == batch:
             flush()
     if chunk:
