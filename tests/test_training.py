@@ -197,3 +197,15 @@ def test_prefetched_batches_are_the_ones_the_step_would_make(tmp_path: Path) -> 
             assert made.keys() == direct.keys() and all(torch.equal(made[k], direct[k]) for k in made)
     finally:
         ahead.close()
+
+
+@pytest.mark.parametrize("extra_layer", [True, False])
+def test_dcgan_discriminator_mirrors_the_generators_extra_layer(extra_layer: bool) -> None:
+    cls = all_recipes()["dcgan"]
+    hp = apply_overrides(cls.hyper_cls(), [f"generator_kwargs.extra_layer={extra_layer}"])
+    models = cls(hp, torch.device("cpu")).build_models()
+    first_d = next(m for m in models["discriminator"].modules() if isinstance(m, torch.nn.Conv2d))
+    last_g = [m for m in models["generator"].modules() if isinstance(m, torch.nn.ConvTranspose2d)][-1]
+    assert (first_d.out_channels == 3) == extra_layer and (last_g.in_channels == 3) == extra_layer
+    z = torch.randn(2, 100)
+    assert models["discriminator"](models["generator"](z)).shape == (2,)

@@ -51,14 +51,14 @@ def face_list(data: Path, run: Path) -> Path:
     return listing
 
 
-def train(data: Path, run: Path, steps: int, every: int, batch: int) -> None:
+def train(data: Path, run: Path, steps: int, every: int, batch: int, extra_layer: bool) -> None:
     listing = face_list(data, run)
     snaps = run / "snapshots"
     snaps.mkdir(exist_ok=True)
     out = run / "run"
     base = [sys.executable, "-m", "vidanime", "train", "dcgan", "--photos", str(listing), "--style", str(listing), "--out", str(out),
             "--steps", str(steps), "--batch-size", str(batch), "--log-every", str(LOG_EVERY), "--sample-every", str(every),
-            "--checkpoint-every", str(every), "--no-export", "-q"]  # fmt: skip
+            "--checkpoint-every", str(every), "--no-export", "-q", "--set", f"generator_kwargs.extra_layer={extra_layer}"]  # fmt: skip
     done = max((int(p.stem.split("_")[1]) for p in snaps.glob("step_*.pt")), default=0)
     for stop in range(done + every, steps + 1, every):
         started = time.time()
@@ -72,8 +72,8 @@ def features(images: np.ndarray) -> np.ndarray:
     return vgg_features(images, batch=50, side=KID_SIDE)
 
 
-def generator(state: dict | None) -> torch.nn.Module:  # type: ignore[type-arg]
-    g = get_arch("dcgan").build()
+def generator(state: dict | None, kwargs: dict | None = None) -> torch.nn.Module:  # type: ignore[type-arg]
+    g = get_arch("dcgan").build(**(state["arch_kwargs"] if state is not None else kwargs or {}))
     if state is None:
         torch.manual_seed(0)
         g.apply(dcgan_init)
@@ -103,9 +103,9 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
-def save(path: Path, rgb: np.ndarray, scale: int = 2) -> None:
-    big = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
-    cv2.imwrite(str(path), cv2.cvtColor(big, cv2.COLOR_RGB2BGR))
+def save(path: Path, rgb: np.ndarray) -> None:
+    """At the model's own 64 px: the real faces are never written (their licence is unknown)."""
+    cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 9])
 
 
 def report(data: Path, run: Path, docs: Path) -> dict[str, object]:
@@ -118,25 +118,26 @@ def report(data: Path, run: Path, docs: Path) -> dict[str, object]:
     half = len(real_f) // 2
     z = torch.from_numpy(np.random.default_rng(1).standard_normal((len(real_f), NZ)).astype(np.float32))
     figures: dict[str, object] = {"real_vs_real (two halves of the 400)": kid(real_f[order[:half]], real_f[order[half:]])}
-    figures["random init"] = kid(features(generate(generator(None), z)), real_f)
+    config = json.loads((run / "run" / "config.json").read_text())
+    figures["random init"] = kid(features(generate(generator(None, config["hyper"]["generator_kwargs"]), z)), real_f)
     snaps = sorted((run / "snapshots").glob("step_*.pt"))
     curve = []
     for snap in snaps:
         state = torch.load(snap, map_location="cpu", weights_only=True)
         value = kid(features(generate(generator(state), z)), real_f)
         curve.append({"step": int(state["step"]), "kid": value[0], "kid_std": value[1]})
-    final = generator(torch.load(snaps[-1], map_location="cpu", weights_only=True))
-    figures["trained"] = (curve[-1]["kid"], curve[-1]["kid_std"])
+    best = min(curve, key=lambda c: c["kid"])  # GAN training oscillates: the last snapshot is not always the best
+    final = generator(torch.load(run / "snapshots" / f"step_{best['step']:05d}.pt", map_location="cpu", weights_only=True))
+    figures[f"trained, last (step {curve[-1]['step']})"] = (curve[-1]["kid"], curve[-1]["kid_std"])
+    figures[f"trained, best snapshot (step {best['step']}; samples drawn from it)"] = (best["kid"], best["kid_std"])
     fixed = torch.from_numpy(np.random.default_rng(2).standard_normal((64, NZ)).astype(np.float32))
     save(docs / "samples.png", tile(generate(final, fixed), 8))
     ends = torch.from_numpy(np.random.default_rng(3).standard_normal((12, NZ)).astype(np.float32))
     walks = torch.stack([slerp(ends[2 * i], ends[2 * i + 1], t) for i in range(6) for t in np.linspace(0, 1, 10)])
     save(docs / "interpolation.png", tile(generate(final, walks), 10))
-    save(docs / "real.png", tile(real[order[:64]], 8))
     log = run / "run" / "log.jsonl"
     shutil.copy(log, docs / "log.jsonl")
     plot_losses(log, docs / "loss.png", "DCGAN on 400 anime faces, 64x64")
-    config = json.loads((run / "run" / "config.json").read_text())
     rows = read_log(log)
     metrics = {
         "recipe": "dcgan (seed 002: DCGAN with the extra layer, BCE, Adam 2e-4 beta1 0.5, N(0, 0.02) init)",
@@ -151,7 +152,9 @@ def report(data: Path, run: Path, docs: Path) -> dict[str, object]:
         "kid_note": "KID (unbiased MMD^2, cubic kernel, 20 subsets of 50) on HED-VGG16 conv5_3 pooled features of the 64 px images at 128 px, 400 generated vs the 400 real; not Inception, not comparable with published FID / KID",
         "kid": {k: {"mean": v[0], "std": v[1]} for k, v in figures.items()},  # type: ignore[index]
         "kid_by_step": curve,
-        "command": f"python tools/reproduce_dcgan.py train ../shared/data runs/dcgan --steps {rows[-1]['step']} --every {curve[0]['step']} --batch-size {config['hyper']['batch_size']}",
+        "architecture": "seed 002's extra layer" if config["hyper"]["generator_kwargs"].get("extra_layer", True) else "plain DCGAN (Radford et al.) dimensions",
+        "command": f"python tools/reproduce_dcgan.py train ../shared/data runs/dcgan --steps {rows[-1]['step']} --every {curve[0]['step']} --batch-size {config['hyper']['batch_size']}"
+        + (" --extra-layer" if config["hyper"]["generator_kwargs"].get("extra_layer", True) else ""),
     }
     (docs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     return metrics
@@ -165,14 +168,15 @@ def main() -> None:
     t.add_argument("run", type=Path)
     t.add_argument("--steps", type=int, default=1500)
     t.add_argument("--every", type=int, default=250)
-    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--batch-size", type=int, default=32)
+    t.add_argument("--extra-layer", action="store_true", help="seed 002's extra 3-channel layer (needs far more steps: see the README)")
     r = sub.add_parser("report")
     r.add_argument("data", type=Path)
     r.add_argument("run", type=Path)
     r.add_argument("docs", type=Path)
     args = parser.parse_args()
     if args.cmd == "train":
-        train(args.data, args.run, args.steps, args.every, args.batch_size)
+        train(args.data, args.run, args.steps, args.every, args.batch_size, args.extra_layer)
     else:
         print(json.dumps(report(args.data, args.run, args.docs), indent=2))
 

@@ -45,7 +45,8 @@ class DCGAN(Recipe):
     image_to_image = False
 
     def build_models(self) -> dict[str, nn.Module]:
-        g, d = self.build_generator(), get_arch("dcgan_d").build()
+        # D mirrors G: seed 002's extra 3-channel layer on both, or plain DCGAN on both
+        g, d = self.build_generator(), get_arch("dcgan_d").build(extra_layer=self.hp.generator_kwargs.get("extra_layer", True))
         g.apply(dcgan_init)
         d.apply(dcgan_init)
         return {"generator": g, "discriminator": d}
