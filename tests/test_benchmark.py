@@ -40,6 +40,7 @@ def test_quick_benchmark_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert any("exceed" in n or "above" in n for n in paper["notes"])
     e2e = data["end_to_end"]
     assert e2e["size"] == "320x180" and e2e["audio"] and not e2e["clip_is_real"] and e2e["model_only"]["fps"] > 0
+    assert e2e["model_only"]["ms"] == pytest.approx((e2e["model_only"]["ms_before"] + e2e["model_only"]["ms_after"]) / 2, abs=0.1)
     assert [r["quality"] for r in e2e["runs"]] == ["best", "fast"]
     for r in e2e["runs"]:
         assert r["frames"] == 8 and r["fps"] > 0 and r["vs_baseline"] > 0

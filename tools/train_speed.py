@@ -57,24 +57,25 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=6, help="timed steps (after as many warm-up steps)")
     ap.add_argument("--batch-size", type=int, default=4)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--append", action="store_true", help="add to --json's settings (e.g. bf16 of the fast recipes only: emulated bf16 is ~10x slower)")
     args = ap.parse_args()
     recipes = args.recipe or ["cel-distill", "dcgan", "animeganv2"]
     settings = args.setting or list(SETTINGS)
     auto = resolve_precision("auto", torch.device("cpu"))
-    rows = []
+    previous = json.loads(args.json.read_text())["rows"] if args.append and args.json and args.json.exists() else []
+    rows = {r["recipe"]: r for r in previous}
     for recipe in recipes:
         cls = RECIPES.get(recipe)
         hp = apply_overrides(cls.hyper_cls(), [f"batch_size={args.batch_size}"])
         source = cls(hp, torch.device("cpu")).make_source(images(args.photos, args.images), images(args.style, args.images), 0, Path(tempfile.mkdtemp(prefix="train-speed-cache-")))
-        row: dict[str, object] = {"recipe": recipe, "batch_size": args.batch_size, "crop": hp.crop}
+        row: dict[str, object] = rows.setdefault(recipe, {"recipe": recipe, "batch_size": args.batch_size, "crop": hp.crop})
         for name in settings:
             precision, channels_last = SETTINGS[name]
             row[name] = round(steps_per_second(recipe, source, precision, channels_last, args.steps, [f"batch_size={args.batch_size}"]), 3)
             print(f"{recipe:14s} {name:20s} {row[name]:.3f} steps/s", flush=True)
-        rows.append(row)
-    result = {"machine": describe(), "auto_is": auto, "torch": torch.__version__, "threads": torch.get_num_threads(), "steps": args.steps, "rows": rows}
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=1) + "\n")
+            if args.json:  # after every figure: a long run stopped halfway keeps what it measured
+                result = {"machine": describe(), "auto_is": auto, "torch": torch.__version__, "threads": torch.get_num_threads(), "steps": args.steps, "rows": list(rows.values())}
+                args.json.write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":

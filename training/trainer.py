@@ -100,6 +100,7 @@ class Trainer:
             self.device = torch.device("cuda", self.dist.local_rank)
         torch.manual_seed(config.seed + self.dist.rank)
         self.recipe = recipe_cls(config.hyper, self.device, config.vgg_path)
+        self.raw_source = source
         self.source: BatchSource = Prefetcher(source) if config.prefetch else source
         self.progress = progress
         layout = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -207,7 +208,7 @@ class Trainer:
         sums: dict[str, float] = defaultdict(float)
         counts: dict[str, int] = defaultdict(int)  # per key: some terms are not computed every step
         count, interval_start = 0, time.perf_counter()
-        fixed = self.source.batch(10**9, 0)  # the sample grid always shows the same crops
+        fixed = self.raw_source.batch(10**9, 0)  # the sample grid always shows the same crops (not via the prefetcher: it would make 10**9 + 1)
         last: dict[str, float] = {}
         for m in self.models.values():
             m.train()
