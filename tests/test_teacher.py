@@ -90,6 +90,27 @@ def test_shinkai_deepens_the_sky_keeps_it_smooth_and_keeps_detail() -> None:
     assert (green_out[..., 1] - green_out[..., [0, 2]].mean(-1)).mean() > (green_in[..., 1] - green_in[..., [0, 2]].mean(-1)).mean()
 
 
+def test_dark_dots_are_filled_and_lines_and_shadows_stay() -> None:
+    from training.teacher.shinkai import fill_dark_dots
+    from vidanime.quality.style import specks_per_mp
+
+    rng = np.random.default_rng(0)
+    light = (70 + rng.normal(0, 1.5, (120, 160))).astype(np.float32)
+    light[60:100, 10:50] = 15.0  # a shadow (1,600 px)
+    light[20, 60:150] = 10.0  # a one-pixel wire (90 px)
+    dots = [(10 + 9 * i, 70 + 8 * j) for i in range(4) for j in range(8) if 10 + 9 * i not in (19, 20, 21)]
+    for y, x in dots:
+        light[y : y + 2, x : x + 2] = 20.0 + 5 * (x % 3)  # 2x2 dots of different depths
+    out = fill_dark_dots(light, 16)
+    assert all(out[y : y + 2, x : x + 2].min() > 60 for y, x in dots)
+    assert np.abs(out[60:100, 10:50] - 15).max() < 0.3 and np.abs(out[20, 60:150] - 10).max() < 0.3
+    away = np.ones_like(light, bool)
+    for y, x in dots:
+        away[y - 1 : y + 3, x - 1 : x + 3] = False
+    assert np.abs(out - light)[away].mean() < 1.0  # elsewhere only the noise's own small pits rise (no blur)
+    assert specks_per_mp(np.clip(out * 2.55, 0, 255).astype(np.uint8)) < specks_per_mp(np.clip(light * 2.55, 0, 255).astype(np.uint8))
+
+
 def test_shinkai_is_shift_stable() -> None:
     from training.teacher.shinkai import shinkai_shade
 
