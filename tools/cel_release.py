@@ -54,13 +54,13 @@ def fit(img: np.ndarray, side: int = 768) -> np.ndarray:
     return cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else img
 
 
-def render_set(photos: list[Path], folder: Path, fn) -> list[tuple[Path, Path]]:  # type: ignore[no-untyped-def]
-    """Photos (at long side 768, as trained) and their renderings, as files for eval style."""
+def render_set(photos: list[Path], folder: Path, fn, side: int = 768) -> list[tuple[Path, Path]]:  # type: ignore[no-untyped-def]
+    """Photos (at long side ``side``; 768 is how cel was trained) and their renderings, as files for eval style."""
     (folder / "in").mkdir(parents=True, exist_ok=True)
     (folder / "out").mkdir(parents=True, exist_ok=True)
     pairs = []
     for p in photos:
-        img = fit(read_image(p)[0])
+        img = fit(read_image(p)[0], side)
         a, b = folder / "in" / f"{p.stem}.png", folder / "out" / f"{p.stem}.png"
         write_image(a, img)
         write_image(b, fn(img))
