@@ -103,6 +103,28 @@ def test_export_with_parity_and_metadata(name: str, tmp_path: Path) -> None:
     assert not engine.contract.batch_fixed
 
 
+def test_a_whitebox_checkpoint_exports_with_its_guided_output(tmp_path: Path) -> None:
+    from training.ops.guided_filter import guided_filter
+
+    torch.manual_seed(0)
+    model = get_arch("lightweight").build(width=8).eval()
+    torch.nn.init.normal_(model.out.weight, std=0.05)
+    for recipe in ("whitebox", "cel-distill"):
+        ckpt = tmp_path / f"{recipe}.pt"
+        torch.save({"recipe": recipe, "arch": "lightweight", "arch_kwargs": {"width": 8}, "models": {"generator": model.state_dict()}}, ckpt)
+        export_generator("lightweight", tmp_path / f"{recipe}.onnx", checkpoint=ckpt)
+    x = torch.rand(1, 3, 48, 64) * 2 - 1
+    with torch.no_grad():
+        raw, filtered = model(x), guided_filter(x, model(x), 1, 5e-3)
+    assert (raw - filtered).abs().max() > 0.01  # the filter changes the picture, so the check below can fail
+    for recipe, expected in (("whitebox", filtered), ("cel-distill", raw)):
+        engine = open_session(tmp_path / f"{recipe}.onnx", "cpu")
+        got = engine.run(x.numpy())
+        assert np.abs(got - expected.numpy()).max() < 1e-3, recipe
+    meta = {p.key: p.value for p in onnx.load(str(tmp_path / "whitebox.onnx")).metadata_props}
+    assert any(k.endswith("output_filter") for k in meta)
+
+
 def test_checkpoint_export_fp16_and_convert(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = get_arch("lightweight").build(width=8)
     torch.nn.init.normal_(model.out.weight, std=0.01)

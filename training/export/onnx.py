@@ -17,6 +17,7 @@ from torch import nn
 
 from training.models.registry import ArchSpec, generator_names, get_arch
 from training.models.weights import load_generator_weights, read_checkpoint
+from training.ops.guided_filter import GuidedOutput
 from vidanime import __version__
 from vidanime.checksum import sha256_file
 from vidanime.engine.contract import META_PREFIX, format_range
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PARITY_TOL = {"fp32": 1e-3, "fp16": 1e-2}
+GUIDED_OUTPUT_RECIPES = ("whitebox", "lightweight")  # recipes whose inference guided-filters the output
 
 
 @dataclass
@@ -151,6 +153,9 @@ def export_generator(
     if not output.parent.is_dir():
         raise VidanimeError(f"output folder {output.parent} does not exist")
     model, spec = build_generator(arch, checkpoint, **(overrides or {}))
+    if checkpoint is not None and read_checkpoint(checkpoint)[1].get("recipe") in GUIDED_OUTPUT_RECIPES:
+        model = GuidedOutput(model).eval()
+        extra_metadata = {"output_filter": "guided filter of the input, r 1, eps 5e-3 (White-box inference)", **(extra_metadata or {})}
     if checkpoint is not None:
         provenance = f"checkpoint {checkpoint.name} sha256:{sha256_file(checkpoint)[:16]}"
     else:

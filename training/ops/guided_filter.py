@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
 
 
 def box_filter(x: torch.Tensor, r: int) -> torch.Tensor:
@@ -23,3 +24,15 @@ def guided_filter(guide: torch.Tensor, src: torch.Tensor, r: int, eps: float) ->
     a = cov / (var + eps)
     b = mean_s - a * mean_g
     return (box_filter(a, r) / n) * guide + box_filter(b, r) / n
+
+
+class GuidedOutput(nn.Module):
+    """A generator whose output is guided-filtered by its own input: how White-box infers (r 1,
+    eps 5e-3), so an exported White-box model draws what its training samples showed."""
+
+    def __init__(self, generator: nn.Module, r: int = 1, eps: float = 5e-3) -> None:
+        super().__init__()
+        self.generator, self.r, self.eps = generator, r, eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return guided_filter(x, self.generator(x), self.r, self.eps)
