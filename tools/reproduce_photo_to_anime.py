@@ -36,8 +36,6 @@ import cel_release as cr  # noqa: E402
 
 from training.export.onnx import build_generator  # noqa: E402
 from training.metrics.kid import kid, vgg_features  # noqa: E402
-from training.models.weights import read_checkpoint  # noqa: E402
-from training.ops.guided_filter import guided_filter  # noqa: E402
 from training.plots import plot_losses, read_log, to_uint8_rgb  # noqa: E402
 from vidanime.engine.cpu import cpu_model  # noqa: E402
 from vidanime.images.io import read_image  # noqa: E402
@@ -49,11 +47,13 @@ FACES = "zeka-io__selfie-to-anime__"
 PAPER = {
     "whitebox": {
         "name": "seed 001: FPT thesis lightweight UNet, White-box surface / texture / structure / content / tv, LSGAN, Adam 2e-4 (0.5, 0.99)",
+        "arch": "lightweight",
         "pretraining": "L1 reconstruction",
         "scale": "batch 16 of 256 px, 2,000 reconstruction + 100,000 GAN steps",
     },
     "animeganv2": {
         "name": "seed 003: AnimeGANv2 generator and D, LSGAN 300, content 1.5, grey Gram 2.5, YUV colour 10, tv 1; G 2e-5 / D 4e-5",
+        "arch": "animeganv2",
         "pretraining": "VGG content only",
         "scale": "batch 12 of 256 px, 10 content-only + 100 GAN epochs of 6,656 photos (~61,000 steps)",
     },
@@ -82,10 +82,8 @@ def train(recipe: str, data: Path, split: Path, run: Path, anime: str, init_step
 
 
 def renderer(recipe: str, checkpoint: Path) -> Callable[[np.ndarray], np.ndarray]:
-    """The generator in torch; White-box then applies its guided filter (r 1, eps 5e-3), as the
-    recipe's samples and the paper's inference do."""
-    _, info = read_checkpoint(checkpoint)
-    g, spec = build_generator(str(info["arch"]), checkpoint)
+    """The generator in torch as its recipe infers (White-box: with its guided output filter)."""
+    g, spec = build_generator(PAPER[recipe]["arch"], checkpoint)
 
     def run(img: np.ndarray) -> np.ndarray:
         h, w = img.shape[:2]
@@ -94,7 +92,6 @@ def renderer(recipe: str, checkpoint: Path) -> Callable[[np.ndarray], np.ndarray
         x = torch.nn.functional.pad(x, (0, -w % m, 0, -h % m), mode="reflect")
         with torch.no_grad():
             y = g(x)
-            y = guided_filter(x, y, 1, 5e-3) if recipe == "whitebox" else y
         return to_uint8_rgb(y.clamp(-1, 1))[0, :h, :w]
 
     return run

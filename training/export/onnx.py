@@ -58,6 +58,8 @@ def build_generator(arch: str, checkpoint: Path | None = None, **overrides: obje
     model = spec.build(**overrides)
     if checkpoint is not None:
         load_generator_weights(model, checkpoint, state)
+        if info.get("recipe") in GUIDED_OUTPUT_RECIPES:  # the model as its recipe infers
+            return GuidedOutput(model).eval(), spec
     return model.eval(), spec
 
 
@@ -153,8 +155,7 @@ def export_generator(
     if not output.parent.is_dir():
         raise VidanimeError(f"output folder {output.parent} does not exist")
     model, spec = build_generator(arch, checkpoint, **(overrides or {}))
-    if checkpoint is not None and read_checkpoint(checkpoint)[1].get("recipe") in GUIDED_OUTPUT_RECIPES:
-        model = GuidedOutput(model).eval()
+    if isinstance(model, GuidedOutput):
         extra_metadata = {"output_filter": "guided filter of the input, r 1, eps 5e-3 (White-box inference)", **(extra_metadata or {})}
     if checkpoint is not None:
         provenance = f"checkpoint {checkpoint.name} sha256:{sha256_file(checkpoint)[:16]}"

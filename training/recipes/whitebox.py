@@ -17,7 +17,7 @@ from training.losses.content import perceptual_l1
 from training.losses.pixel import total_variation
 from training.models.registry import get_arch
 from training.ops.color import random_colour_shift
-from training.ops.guided_filter import guided_filter
+from training.ops.guided_filter import guided_filter, guided_output
 from training.recipes.base import Amp, Hyper, discriminator_step, weighted
 from training.recipes.gan import PhotoToStyleGAN
 from training.recipes.registry import RECIPES
@@ -73,7 +73,7 @@ class WhiteBox(PhotoToStyleGAN):
         g, photo, style = models["generator"], batch["photo"], batch["style"]
         shift = torch.Generator().manual_seed(step)
         with torch.no_grad():
-            fake = guided_filter(photo, g(photo), 1, 5e-3)
+            fake = guided_output(g, photo)
         state = shift.get_state()
         grey_real = random_colour_shift(style, shift)
         shift.set_state(state)
@@ -83,7 +83,7 @@ class WhiteBox(PhotoToStyleGAN):
         )
         d_texture = discriminator_step(lambda d: discriminator_loss(hp.gan, [(d(grey_real), 1.0)], [(d(grey_fake), 1.0)]), models, opts, amp, "disc_texture")
         with amp.autocast():
-            out = guided_filter(photo, g(photo), 1, 5e-3)
+            out = guided_output(g, photo)
             shift.set_state(state)
             superpixels = superpixel_batch(out, hp.superpixel)
             _, _, h, w = out.shape
@@ -99,7 +99,7 @@ class WhiteBox(PhotoToStyleGAN):
 
     def sample_columns(self, batch: dict[str, torch.Tensor], models: dict[str, nn.Module]) -> dict[str, torch.Tensor]:
         with torch.no_grad():
-            out = guided_filter(batch["photo"], models["generator"](batch["photo"]), 1, 5e-3).clamp(-1, 1)
+            out = guided_output(models["generator"], batch["photo"]).clamp(-1, 1)
         return {"photo": batch["photo"], "generated": out}
 
 
