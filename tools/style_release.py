@@ -57,11 +57,12 @@ class Release:
     teacher_params: dict[str, object]
     fp16: bool  # an extra fp16 file for CUDA; the new styles ship fp32 only (8 MB package budget)
     targets: dict[str, tuple[str, float]]
+    version: int  # of the bundled file; bumped when the exported graph changes
 
 
 RELEASES = {
-    "shinkai": Release("shinkai", "lightweight", {"width": 16, "residual": True}, "shinkai-distill", shinkai_shade, ShinkaiParams().as_dict(), False, SHINKAI_TARGETS),
-    "manga": Release("manga", "manga", {"width": 16}, "manga-distill", manga_shade, MangaParams().as_dict(), False, CEL_TARGETS),
+    "shinkai": Release("shinkai", "lightweight", {"width": 16, "residual": True}, "shinkai-distill", shinkai_shade, ShinkaiParams().as_dict(), False, SHINKAI_TARGETS, 2),
+    "manga": Release("manga", "manga", {"width": 16}, "manga-distill", manga_shade, MangaParams().as_dict(), False, CEL_TARGETS, 1),
 }
 
 
@@ -107,7 +108,7 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
     checkpoint = run / "checkpoints" / "generator.pt"
     report = export_generator(
         rel.arch, target, checkpoint=checkpoint, style_name=name, fp16=rel.fp16, overwrite=True, overrides=rel.kwargs,
-        extra_metadata={"recipe": rel.recipe, "version": "1", "steps": str(steps), "license": "MIT (weights trained by vidanime on permissively licensed images)"},
+        extra_metadata={"recipe": rel.recipe, "version": str(rel.version), "steps": str(steps), "license": "MIT (weights trained by vidanime on permissively licensed images)"},
     )  # fmt: skip
     cel = BUNDLED_DIR / "cel.onnx"
     student_fn, cel_fn = cr.stylizer(target), cr.stylizer(cel)
@@ -145,7 +146,7 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
     chosen = [photos[i] for i in range(0, len(photos), max(1, len(photos) // 5))][:5]
     cr.grid([[(im, "photo"), (rel.teacher(im), "teacher"), (student(im), name)] for im in chosen], Path(f"samples/{name}_grid.jpg"))
     shutil.copyfile(run / "loss.png", BUNDLED_DIR / f"{name}_loss.png")
-    sidecar = {"name": name, "version": 1, "license": f"MIT (weights trained by vidanime on permissively licensed images; see {name}.md)",
+    sidecar = {"name": name, "version": rel.version, "license": f"MIT (weights trained by vidanime on permissively licensed images; see {name}.md)",
                "arch": f"{rel.arch} (width 16)", "recipe": rel.recipe, "steps": steps}  # fmt: skip
     (BUNDLED_DIR / f"{name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
     Path(f"docs/{name}.json").write_text(json.dumps(f, indent=2, default=str) + "\n")
@@ -162,7 +163,13 @@ lightens (leaves, windows and wires painted sharp) followed by a small grey clos
 photo's foliage is full of dark specks), blues deepened and saturated, greens lifted, teal shadows
 and warm highlights, a soft warm bloom on the brightest light, thin dark-blue lines along coherent
 edges. Distilled into a slim `lightweight` student (width 16) whose output is added to its input
-(`residual`): the photo's fine detail passes through and the network learns the change.""",
+(`residual`): the photo's fine detail passes through and the network learns the change. The
+exported model ends in two fixed layers with no weights (`training/ops/shinkai_finish.py`, on
+luma, the same change added to R, G and B): dark dots shorter than 3 px in every direction are
+lifted to their surroundings while 1-px wires and outlines stay (the minimum of closings by 3-px
+lines in four directions), then detail brighter than the middle of its 3×3 range is raised by
+0.4 of the difference (a morphological unsharp mask that only brightens, so it makes no new dark
+dots). Max / min filters only: no multiply-accumulates are added.""",
     "manga": """Black-and-white ink with screentone, approximated by vidanime's own renderer
 (`training/teacher/manga.py`), not trained on any manga's pages: four flat levels (white, light
 tone, dark tone, black) on a soft staircase, XDoG ink outlines along coherent edges (width set by
@@ -201,10 +208,14 @@ MISS_NOTES: dict[str, Callable[[dict, dict], str]] = {"specks_per_mp": _specks_n
 # measured trade-offs of earlier releases, kept in the card so the choice is visible
 HISTORY = {
     "shinkai": ("(1) 1200 steps, no speck term: fine detail 1.19, strong edges 1.08, but 1914 specks / MP, more than the photos "
-                "(the residual student passed their dark dots through). (2) This release: 1600 steps with the speck term (weight 3). "
+                "(the residual student passed their dark dots through). (2) 1600 steps with the speck term (weight 3), released as v1. "
                 "(3) Tried, not released: the teacher ending with an area closing of every dark basin under 16 px "
                 "(`dark_dot_area=16`; teacher 757 -> 139 specks / MP), same student recipe: 536 specks, fine detail 0.86, "
-                "strong edges 0.88 - a residual student has to cancel the photo's dots and blurs texture instead, so (2) stays."),
+                "strong edges 0.88 - a residual student has to cancel the photo's dots and blurs texture instead. "
+                "(4) This release (v2): (2)'s weights unchanged, the fixed despeckle + brighten-only finish after them "
+                "((2) alone: 734 specks, fine detail 0.90, strong edges 0.90, false contours 0.008 %, black lift 6). The finish's gain trades "
+                "detail for flicker: at 0.75, fine detail 1.02 and strong edges 0.94, but warping error with flow 0.000129 / 0.001096 "
+                "on the two clips (cel 0.000114 / 0.000999); 0.4 is released (docs/shinkai_finish_sweep.json)."),
 }
 
 
@@ -234,7 +245,7 @@ def model_card(rel: Release, f: dict, run_dir: Path) -> str:  # type: ignore[typ
     )
     speck_term = f" + {hyper['w_speck']:g} × speck excess (dark top-hat dots beyond the teacher's)" if hyper.get("w_speck") else ""
     kid = f"\n\nStyle distance to the anime images (KID on HED-VGG16 features; reported, not a target): {f.get('style_distance_kid')}." if "style_distance_kid" in f else ""
-    return f"""# {name} — a bundled style (v1)
+    return f"""# {name} — a bundled style (v{rel.version})
 
 {WHAT[name]}
 

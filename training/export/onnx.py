@@ -8,7 +8,7 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import onnx
@@ -18,6 +18,7 @@ from torch import nn
 from training.models.registry import ArchSpec, generator_names, get_arch
 from training.models.weights import load_generator_weights, read_checkpoint
 from training.ops.guided_filter import GuidedOutput
+from training.ops.shinkai_finish import ShinkaiFinish
 from vidanime import __version__
 from vidanime.checksum import sha256_file
 from vidanime.engine.contract import META_PREFIX, format_range
@@ -30,7 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PARITY_TOL = {"fp32": 1e-3, "fp16": 1e-2}
-GUIDED_OUTPUT_RECIPES = ("whitebox", "lightweight")  # recipes whose inference guided-filters the output
+# Fixed, weightless layers a recipe's inference puts after its generator, with the note the exported
+# metadata carries as ``output_filter``: an exported model draws what the recipe means it to.
+WHITEBOX_NOTE = "guided filter of the input, r 1, eps 5e-3 (White-box inference)"
+SHINKAI_NOTE = "despeckle (closings by 3-px lines, 4 directions) + brighten-only morphological unsharp (3x3, gain 0.4) on luma"
+OUTPUT_FINISH: dict[str, tuple[Callable[[nn.Module], nn.Module], str]] = {
+    "whitebox": (GuidedOutput, WHITEBOX_NOTE),
+    "lightweight": (GuidedOutput, WHITEBOX_NOTE),
+    "shinkai-distill": (ShinkaiFinish, SHINKAI_NOTE),
+}
 
 
 @dataclass
@@ -43,6 +52,13 @@ class ExportReport:
 
 
 def build_generator(arch: str, checkpoint: Path | None = None, **overrides: object) -> tuple[nn.Module, ArchSpec]:
+    """The generator as its recipe infers (with the recipe's fixed finish), in eval mode."""
+    model, spec, _ = build_finished(arch, checkpoint, **overrides)
+    return model, spec
+
+
+def build_finished(arch: str, checkpoint: Path | None = None, **overrides: object) -> tuple[nn.Module, ArchSpec, str | None]:
+    """``build_generator`` and the note of the finish it added (None without one)."""
     try:
         spec = get_arch(arch)
     except KeyError as exc:
@@ -58,9 +74,10 @@ def build_generator(arch: str, checkpoint: Path | None = None, **overrides: obje
     model = spec.build(**overrides)
     if checkpoint is not None:
         load_generator_weights(model, checkpoint, state)
-        if info.get("recipe") in GUIDED_OUTPUT_RECIPES:  # the model as its recipe infers
-            return GuidedOutput(model).eval(), spec
-    return model.eval(), spec
+        finish = OUTPUT_FINISH.get(str(info.get("recipe")))
+        if finish is not None:  # the model as its recipe infers
+            return finish[0](model).eval(), spec, finish[1]
+    return model.eval(), spec, None
 
 
 def metadata_for(spec: ArchSpec, style_name: str | None, provenance: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -154,9 +171,9 @@ def export_generator(
         raise UsageError(f"output {output} exists: pass --overwrite to replace it")
     if not output.parent.is_dir():
         raise VidanimeError(f"output folder {output.parent} does not exist")
-    model, spec = build_generator(arch, checkpoint, **(overrides or {}))
-    if isinstance(model, GuidedOutput):
-        extra_metadata = {"output_filter": "guided filter of the input, r 1, eps 5e-3 (White-box inference)", **(extra_metadata or {})}
+    model, spec, finish_note = build_finished(arch, checkpoint, **(overrides or {}))
+    if finish_note is not None:
+        extra_metadata = {"output_filter": finish_note, **(extra_metadata or {})}
     if checkpoint is not None:
         provenance = f"checkpoint {checkpoint.name} sha256:{sha256_file(checkpoint)[:16]}"
     else:
