@@ -1,5 +1,6 @@
 """Turn a finished shinkai-distill / manga-distill run into a bundled style, measure it, and write
-its model card; with --grid, draw samples/styles_grid.jpg (held-out photo | cel | shinkai | manga).
+its model card; with --grid, draw samples/styles_grid.jpg (held-out photo | cel | shinkai | manga) and
+samples/styles_clip_grid.jpg (the same for frames of real clips).
 
     python tools/style_release.py shinkai runs/shinkai ../shared/data
     python tools/style_release.py manga runs/manga ../shared/data
@@ -39,6 +40,7 @@ from vidanime.bench.machine import cpu_model  # noqa: E402
 from vidanime.images.io import read_image, write_image  # noqa: E402
 from vidanime.quality.style import StyleFigures, medians, style_figures  # noqa: E402
 from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
+from vidanime.temporal.metrics import video_frames  # noqa: E402
 
 Render = Callable[[np.ndarray], np.ndarray]
 LANDSCAPE_TAGS = ("landscape", "nature", "sea", "city", "building")  # shinkai is a look for backgrounds
@@ -312,8 +314,12 @@ Teacher parameters: `{rel.teacher_params}`
 """
 
 
+README_CLIP_FRAMES = ((cr.CLIPS[1], 45), ("Zulko__moviepy__media_chaplin.mp4", 120))
+
+
 def styles_grid(data: Path, holdout: Path) -> None:
-    """samples/styles_grid.jpg: held-out photos through every bundled style, side by side."""
+    """samples/styles_grid.jpg and styles_clip_grid.jpg: held-out photos and frames of real clips
+    through every bundled style, side by side."""
     names = ["cel", "shinkai", "manga"]
     fns = {n: cr.stylizer(BUNDLED_DIR / f"{n}.onnx") for n in names}
     content = {r["file"]: r["content"] for r in csv.DictReader(open(data / "photos-open" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")}
@@ -322,6 +328,9 @@ def styles_grid(data: Path, holdout: Path) -> None:
     chosen = [next(p for p in paths if content.get(p.name) == tag) for tag in wanted if any(content.get(p.name) == tag for p in paths)]
     photos = [cr.fit(read_image(p)[0]) for p in chosen]
     cr.grid([[(im, "photo")] + [(fns[n](im[None])[0], n) for n in names] for im in photos], Path("samples/styles_grid.jpg"), width=280)
+    # frames of real clips, the permissively licensed ones cel's README grid shows (never trained on)
+    frames = [next(f for i, f in enumerate(video_frames(data / "videos" / clip)) if i == index) for clip, index in README_CLIP_FRAMES]
+    cr.grid([[(im, "frame")] + [(fns[n](im[None])[0], n) for n in names] for im in frames], Path("samples/styles_clip_grid.jpg"), width=280)
 
 
 def rewrite_card(name: str, run_dir: Path, data: Path) -> None:
