@@ -9,7 +9,7 @@ import onnx
 import torch
 from torch import nn
 
-from training.export.onnx import SHINKAI_NOTE, export_generator
+from training.export.onnx import export_generator
 from training.models.registry import get_arch
 from training.ops.shinkai_finish import ShinkaiFinish, finish_numpy
 from vidanime.engine.session import open_session
@@ -69,4 +69,4 @@ def test_a_shinkai_checkpoint_exports_with_its_finish(tmp_path: Path) -> None:
     got = open_session(tmp_path / "shinkai.onnx", "cpu").run(x.numpy())
     assert np.abs(got - finished.numpy()).max() < 1e-3
     meta = {p.key.split(".")[-1]: p.value for p in onnx.load(str(tmp_path / "shinkai.onnx")).metadata_props}
-    assert meta.get("output_filter") == SHINKAI_NOTE
+    assert meta.get("output_filter") == ShinkaiFinish.NOTE

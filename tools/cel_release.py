@@ -11,6 +11,7 @@ docs/cel_v2.json (every figure), and prints the figures.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import shutil
 import sys
@@ -42,6 +43,13 @@ from vidanime.temporal.metrics import evaluate, video_frames  # noqa: E402
 CLIPS = ["mdn__shared-assets__videos_flower.mp4", "showlab__Tune-A-Video__data_man-skiing.mp4"]  # held out
 FACE_CLIP = "williamyang1991__VToonify__data_529.mp4"  # a portrait video (non-commercial: measured, never trained on)
 CLIP_FRAMES = 60
+# frames the READMEs show, from permissively licensed held-out clips only
+README_CLIP_FRAMES = ((CLIPS[1], 45), ("Zulko__moviepy__media_chaplin.mp4", 120))
+
+
+def frame_at(clip: Path, index: int) -> np.ndarray:
+    """Frame ``index`` of ``clip`` (decoding stops there)."""
+    return next(itertools.islice(video_frames(clip), index, None))
 
 
 def stylizer(model: Path) -> Stylizer:
@@ -158,8 +166,7 @@ def main(run_dir: Path, data: Path, kid: bool = True) -> dict[str, object]:
     chosen = [photos[i] for i in (0, 9, 18, 27, 36, 45) if i < len(photos)]
     grid([[(im, "photo"), (previous(im), "cel v1"), (student(im), "cel v2")] for im in chosen], Path("samples/cel_grid.jpg"))
     # README frames from permissively licensed clips only (the portrait video above is measured, never shown)
-    clip_frames = [f for i, f in zip(range(46), video_frames(data / "videos" / CLIPS[1])) if i == 45] + [
-        f for i, f in zip(range(121), video_frames(data / "videos" / "Zulko__moviepy__media_chaplin.mp4")) if i == 120]
+    clip_frames = [frame_at(data / "videos" / clip, index) for clip, index in README_CLIP_FRAMES]
     grid([[(im, "frame"), (previous(im), "cel v1"), (student(im), "cel v2")] for im in clip_frames], Path("samples/cel_clip_grid.jpg"))
     shutil.copyfile(run / "loss.png", BUNDLED_DIR / "cel_loss.png")
     sidecar = {"name": "cel", "version": 2, "license": "MIT (weights trained by vidanime on permissively licensed images; see cel.md)",

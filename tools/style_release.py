@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import cel_release as cr  # noqa: E402
 
 from training.export.onnx import build_generator, export_generator  # noqa: E402
+from training.ops.shinkai_finish import LINE, SPARKLE  # noqa: E402
 from training.plots import read_log  # noqa: E402
 from training.teacher.manga import MangaParams, manga_shade, manga_tone  # noqa: E402
 from training.teacher.shinkai import ShinkaiParams, shinkai_shade  # noqa: E402
@@ -40,7 +41,6 @@ from vidanime.bench.machine import cpu_model  # noqa: E402
 from vidanime.images.io import read_image, write_image  # noqa: E402
 from vidanime.quality.style import StyleFigures, medians, style_figures  # noqa: E402
 from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
-from vidanime.temporal.metrics import video_frames  # noqa: E402
 
 Render = Callable[[np.ndarray], np.ndarray]
 LANDSCAPE_TAGS = ("landscape", "nature", "sea", "city", "building")  # shinkai is a look for backgrounds
@@ -157,7 +157,7 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
 
 
 WHAT = {
-    "shinkai": """A look for luminous anime backgrounds, approximated by vidanime's own renderer
+    "shinkai": f"""A look for luminous anime backgrounds, approximated by vidanime's own renderer
 (`training/teacher/shinkai.py`), not trained on any film's frames: one light bilateral pass, a
 gentle continuous staircase of twelve lightness bands (clean steps at edges, smooth gradients in
 skies), an S-curve that makes bright grey cloud shapes crisp, sharpening along edges that mostly
@@ -167,10 +167,10 @@ and warm highlights, a soft warm bloom on the brightest light, thin dark-blue li
 edges. Distilled into a slim `lightweight` student (width 16) whose output is added to its input
 (`residual`): the photo's fine detail passes through and the network learns the change. The
 exported model ends in two fixed layers with no weights (`training/ops/shinkai_finish.py`, on
-luma, the same change added to R, G and B): dark dots shorter than 3 px in every direction are
-lifted to their surroundings while 1-px wires and outlines stay (the minimum of closings by 3-px
+luma, the same change added to R, G and B): dark dots shorter than {LINE} px in every direction are
+lifted to their surroundings while 1-px wires and outlines stay (the minimum of closings by {LINE}-px
 lines in four directions), then detail brighter than the middle of its 3×3 range is raised by
-0.4 of the difference (a morphological unsharp mask that only brightens, so it makes no new dark
+{SPARKLE:g} of the difference (a morphological unsharp mask that only brightens, so it makes no new dark
 dots). Max / min filters only: no multiply-accumulates are added.""",
     "manga": """Black-and-white ink with screentone, approximated by vidanime's own renderer
 (`training/teacher/manga.py`), not trained on any manga's pages: four flat levels (white, light
@@ -314,9 +314,6 @@ Teacher parameters: `{rel.teacher_params}`
 """
 
 
-README_CLIP_FRAMES = ((cr.CLIPS[1], 45), ("Zulko__moviepy__media_chaplin.mp4", 120))
-
-
 def styles_grid(data: Path, holdout: Path) -> None:
     """samples/styles_grid.jpg and styles_clip_grid.jpg: held-out photos and frames of real clips
     through every bundled style, side by side."""
@@ -329,7 +326,7 @@ def styles_grid(data: Path, holdout: Path) -> None:
     photos = [cr.fit(read_image(p)[0]) for p in chosen]
     cr.grid([[(im, "photo")] + [(fns[n](im[None])[0], n) for n in names] for im in photos], Path("samples/styles_grid.jpg"), width=280)
     # frames of real clips, the permissively licensed ones cel's README grid shows (never trained on)
-    frames = [next(f for i, f in enumerate(video_frames(data / "videos" / clip)) if i == index) for clip, index in README_CLIP_FRAMES]
+    frames = [cr.frame_at(data / "videos" / clip, index) for clip, index in cr.README_CLIP_FRAMES]
     cr.grid([[(im, "frame")] + [(fns[n](im[None])[0], n) for n in names] for im in frames], Path("samples/styles_clip_grid.jpg"), width=280)
 
 

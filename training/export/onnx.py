@@ -8,7 +8,7 @@ import logging
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import onnx
@@ -31,14 +31,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PARITY_TOL = {"fp32": 1e-3, "fp16": 1e-2}
-# Fixed, weightless layers a recipe's inference puts after its generator, with the note the exported
-# metadata carries as ``output_filter``: an exported model draws what the recipe means it to.
-WHITEBOX_NOTE = "guided filter of the input, r 1, eps 5e-3 (White-box inference)"
-SHINKAI_NOTE = "despeckle (closings by 3-px lines, 4 directions) + brighten-only morphological unsharp (3x3, gain 0.4) on luma"
-OUTPUT_FINISH: dict[str, tuple[Callable[[nn.Module], nn.Module], str]] = {
-    "whitebox": (GuidedOutput, WHITEBOX_NOTE),
-    "lightweight": (GuidedOutput, WHITEBOX_NOTE),
-    "shinkai-distill": (ShinkaiFinish, SHINKAI_NOTE),
+# Fixed, weightless layers a recipe's inference puts after its generator; each wrapper's NOTE goes
+# into the exported metadata as ``output_filter``: an exported model draws what the recipe means it to.
+OUTPUT_FINISH: dict[str, type[GuidedOutput] | type[ShinkaiFinish]] = {
+    "whitebox": GuidedOutput,
+    "lightweight": GuidedOutput,
+    "shinkai-distill": ShinkaiFinish,
 }
 
 
@@ -76,7 +74,7 @@ def build_finished(arch: str, checkpoint: Path | None = None, **overrides: objec
         load_generator_weights(model, checkpoint, state)
         finish = OUTPUT_FINISH.get(str(info.get("recipe")))
         if finish is not None:  # the model as its recipe infers
-            return finish[0](model).eval(), spec, finish[1]
+            return finish(model).eval(), spec, finish.NOTE
     return model.eval(), spec, None
 
 

@@ -30,6 +30,8 @@ class GuidedOutput(nn.Module):
     """A generator whose output is guided-filtered by its own input: how White-box infers (r 1,
     eps 5e-3), so an exported White-box model draws what its training samples showed."""
 
+    NOTE = "guided filter of the input, r 1, eps 5e-3 (White-box inference)"
+
     def __init__(self, generator: nn.Module, r: int = 1, eps: float = 5e-3) -> None:
         super().__init__()
         self.generator, self.r, self.eps = generator, r, eps

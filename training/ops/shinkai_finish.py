@@ -5,7 +5,7 @@ a little; retraining against a speck-free teacher made it blur instead (see the 
 two weightless steps work on luma and add the same change to R, G and B, so hue is kept:
 
 * despeckle: a dark feature survives only if it is at least ``LINE`` px long in one of four
-  directions (the minimum of closings by 3-px lines at 0, 45, 90 and 135 degrees), so isolated
+  directions (the minimum of closings by ``LINE``-px lines at 0, 45, 90 and 135 degrees), so isolated
   dots are lifted to their surroundings while 1-px wires and outlines in any of those directions stay;
 * sparkle: luma above the middle of its 3x3 range (the mean of the 3x3 max and min) is raised by
   ``SPARKLE`` times the difference (a morphological unsharp mask that only brightens), so leaves,
@@ -17,36 +17,38 @@ is its network's. The same rule in numpy (``finish_numpy``) backs the test.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-LINE = 3  # px: dark features shorter than this in every direction are specks
+LINE = 3  # px, odd: dark features shorter than this in every direction are specks
 SPARKLE = 0.4  # gain of the brighten-only unsharp mask: more detail, more flicker (docs/shinkai_finish_sweep.json)
 LUMA = (0.299, 0.587, 0.114)  # Rec. 601, as the style figures measure
 _OUTSIDE = -1e4  # pads the max filters: lower than any value in [-1, 1], finite in fp16
-_DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))  # (dy, dx) of a 3-px line
+_DIRECTIONS = ((0, 1), (1, 0), (1, 1), (1, -1))  # (dy, dx) of a line
 
 
 def _line_max(y: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
-    """Max over the pixel and its two neighbours along (dy, dx); outside the frame is ignored."""
+    """Max over the ``LINE`` pixels centred on each pixel along (dy, dx); outside the frame is ignored."""
+    r = LINE // 2
     if dy == 0 or dx == 0:  # axis-aligned: one native max-pool
-        return F.max_pool2d(y, (1 + 2 * dy, 1 + 2 * dx), stride=1, padding=(dy, dx))
-    p = F.pad(y, (1, 1, 1, 1), value=_OUTSIDE)
+        return F.max_pool2d(y, (1 + 2 * r * dy, 1 + 2 * r * dx), stride=1, padding=(r * dy, r * dx))
+    p = F.pad(y, (r, r, r, r), value=_OUTSIDE)
     h, w = y.shape[-2], y.shape[-1]
-    ahead = p[..., 1 + dy : 1 + dy + h, 1 + dx : 1 + dx + w]
-    behind = p[..., 1 - dy : 1 - dy + h, 1 - dx : 1 - dx + w]
-    return torch.maximum(y, torch.maximum(ahead, behind))
+    out = y
+    for k in range(-r, r + 1):
+        if k:
+            out = torch.maximum(out, p[..., r + k * dy : r + k * dy + h, r + k * dx : r + k * dx + w])
+    return out
 
 
 def despeckle_luma(y: torch.Tensor) -> torch.Tensor:
     """(N, 1, H, W) luma -> the same with dark dots filled and dark lines kept."""
     closings = [-_line_max(-_line_max(y, dy, dx), dy, dx) for dy, dx in _DIRECTIONS]
-    out = closings[0]
-    for c in closings[1:]:
-        out = torch.minimum(out, c)
-    return out
+    return functools.reduce(torch.minimum, closings)
 
 
 def sparkle_luma(y: torch.Tensor) -> torch.Tensor:
@@ -59,17 +61,21 @@ def sparkle_luma(y: torch.Tensor) -> torch.Tensor:
 class ShinkaiFinish(nn.Module):
     """A generator followed by the despeckle and sparkle steps, on (N, 3, H, W) in [-1, 1]."""
 
+    NOTE = f"despeckle (closings by {LINE}-px lines, 4 directions) + brighten-only morphological unsharp (3x3, gain {SPARKLE:g}) on luma"
+
     def __init__(self, generator: nn.Module) -> None:
         super().__init__()
         self.generator = generator
         self.register_buffer("luma_weights", torch.tensor(LUMA).view(1, 3, 1, 1), persistent=False)
 
+    def _luma(self, rgb: torch.Tensor) -> torch.Tensor:
+        return (rgb * self.luma_weights.to(rgb.dtype)).sum(dim=1, keepdim=True)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rgb = self.generator(x).clamp(-1.0, 1.0)
-        y = (rgb * self.luma_weights.to(rgb.dtype)).sum(dim=1, keepdim=True)
+        y = self._luma(rgb)
         rgb = (rgb + (despeckle_luma(y) - y)).clamp(-1.0, 1.0)
-        y = (rgb * self.luma_weights.to(rgb.dtype)).sum(dim=1, keepdim=True)
-        return (rgb + sparkle_luma(y)).clamp(-1.0, 1.0)
+        return (rgb + sparkle_luma(self._luma(rgb))).clamp(-1.0, 1.0)
 
 
 def finish_numpy(rgb: np.ndarray) -> np.ndarray:
