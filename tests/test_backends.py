@@ -1,4 +1,4 @@
-"""The CPU engines behind one session: ONNX Runtime, and OpenVINO with its bf16 quality gate."""
+"""The CPU engines behind one session: ONNX Runtime, and OpenVINO with its int8 / bf16 quality gate."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from factories import make_clip
 
+from vidanime.cli.app import run
 from vidanime.engine import openvino_backend as ovb
-from vidanime.engine.session import open_session
-from vidanime.errors import VidanimeError
+from vidanime.engine.session import open_session, variant_file
+from vidanime.errors import UsageError, VidanimeError
 from vidanime.styles.registry import installed_styles
 
 needs_openvino = pytest.mark.skipif(not ovb.available(), reason="OpenVINO is not installed (pip install '.[openvino]')")
@@ -18,7 +20,7 @@ needs_openvino = pytest.mark.skipif(not ovb.available(), reason="OpenVINO is not
 @needs_openvino
 def test_openvino_matches_onnxruntime_on_the_bundled_style() -> None:
     model = installed_styles()["cel"].path
-    ort, ov = open_session(model, "cpu", 2, "onnxruntime"), open_session(model, "cpu", 2, "openvino")
+    ort, ov = open_session(model, "cpu", 2, "onnxruntime"), open_session(model, "cpu", 2, "openvino", "fp32")
     assert (ort.backend, ov.backend) == ("onnxruntime", "openvino")
     x = np.random.default_rng(0).uniform(-1, 1, (1, 3, 64, 96)).astype(np.float32)
     assert np.abs(ov.run(x) - ort.run(x)).max() < 1e-3
@@ -27,16 +29,67 @@ def test_openvino_matches_onnxruntime_on_the_bundled_style() -> None:
 
 
 @needs_openvino
-def test_bf16_only_when_the_probe_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
-    model = installed_styles()["cel"].path
+def test_bf16_only_when_the_probe_agrees(tmp_path: Path) -> None:
+    model = tmp_path / "cel.onnx"  # without the int8 graph the bundled one ships
+    model.write_bytes(installed_styles()["cel"].path.read_bytes())
     ort = open_session(model, "cpu", 2, "onnxruntime")
     probe = np.random.default_rng(0).uniform(-1, 1, (1, 3, 72, 88)).astype(np.float32)
-    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, want_bf16=True)
+    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=True)
     assert runner.precision == "bf16" and "dB against fp32" in note
-    runner, note = ovb.make_runner(model, 2, lambda x: -ort.run(x), probe, 2.0, want_bf16=True)  # a reference it cannot match
+    runner, note = ovb.make_runner(model, 2, lambda x: -ort.run(x), probe, 2.0, has_bf16=True)  # a reference it cannot match
     assert runner.precision == "fp32" and "<" in note
-    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, want_bf16=False)
+    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False)
     assert runner.precision == "fp32" and "no bf16" in note
+
+
+def _style_with_int8(folder: Path, name: str = "cel") -> Path:
+    """A copy of a bundled style and its shipped int8 graph in ``folder``."""
+    import shutil
+
+    source = installed_styles()[name].path
+    model = folder / source.name
+    shutil.copyfile(source, model)
+    shutil.copyfile(variant_file(source, "int8"), variant_file(model, "int8"))
+    return model
+
+
+@needs_openvino
+def test_int8_graph_used_when_its_probe_agrees(tmp_path: Path) -> None:
+    model = _style_with_int8(tmp_path)
+    ort = open_session(model, "cpu", 2, "onnxruntime")
+    probe = np.random.default_rng(0).uniform(-1, 1, (1, 3, 72, 88)).astype(np.float32)
+    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False)
+    assert runner.precision == "int8" and "dB against fp32" in note
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 3, 64, 96)).astype(np.float32)
+    error = np.abs(runner.run(x) - ort.run(x))
+    assert 0 < error.mean() < 0.02  # really the int8 graph (not fp32), and close to fp32
+    runner, note = ovb.make_runner(model, 2, lambda x: -ort.run(x), probe, 2.0, has_bf16=False)
+    assert runner.precision == "fp32" and "int8 probe" in note  # a probe it cannot match: fp32
+    runner, _ = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False, precision="fp32")
+    assert runner.precision == "fp32"
+    assert open_session(model, "cpu", 2, "auto").precision == "int8"
+
+
+@needs_openvino
+def test_precision_requests_that_cannot_be_met_are_clear_errors(tmp_path: Path, neg_model: Path) -> None:
+    with pytest.raises(VidanimeError, match="no neg.int8.onnx"):
+        open_session(neg_model, "cpu", 1, "auto", "int8")
+    with pytest.raises(UsageError, match="needs the OpenVINO engine"):
+        open_session(neg_model, "cpu", 1, "onnxruntime", "int8")
+    with pytest.raises(UsageError, match="unknown precision"):
+        open_session(neg_model, "cpu", 1, "auto", "fp8")
+    assert open_session(neg_model, "cpu", 1, "onnxruntime", "fp32").backend == "onnxruntime"
+
+
+@needs_openvino
+def test_convert_reports_the_precision_it_ran(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clip = make_clip(tmp_path / "clip.mp4", n_frames=4, size=(64, 96))
+    assert run(["convert", str(clip), "--style", "cel", "-o", str(tmp_path / "a.mp4")]) == 0
+    assert "openvino int8" in capsys.readouterr().err
+    assert run(["convert", str(clip), "--style", "cel", "--precision", "fp32", "-o", str(tmp_path / "b.mp4")]) == 0
+    assert "openvino fp32" in capsys.readouterr().err
+    assert run(["convert", str(clip), "--style", "cel", "--backend", "onnxruntime", "--precision", "int8", "-o", str(tmp_path / "c.mp4")]) == 2
+    assert "needs the OpenVINO engine" in capsys.readouterr().err and not (tmp_path / "c.mp4").exists()
 
 
 def test_openvino_required_but_absent_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, neg_model: Path) -> None:

@@ -66,6 +66,21 @@ def test_feasibility_arithmetic() -> None:
     assert feasibility_note("lightweight", 10.0) is None and feasibility_note("unknown", 1e6) is None
 
 
+def test_int8_leaves_the_output_finish_in_float() -> None:
+    import onnx
+
+    from training.export.quantize import output_finish_nodes
+    from vidanime.styles.registry import installed_styles
+
+    graph = onnx.load(str(installed_styles()["shinkai"].path))
+    after = {n.name: n.op_type for n in graph.graph.node if n.name in set(output_finish_nodes(graph))}
+    assert "MaxPool" in after.values() and "Conv" not in after.values()  # the despeckle, not the network
+    int8 = onnx.load(str(installed_styles()["shinkai"].path.with_name("shinkai.int8.onnx")))
+    quantized_inputs = {i for n in int8.graph.node if n.op_type == "DequantizeLinear" for i in n.output}
+    finish = [n for n in int8.graph.node if n.op_type == "MaxPool"]
+    assert finish and not any(i in quantized_inputs for n in finish for i in n.input)
+
+
 def test_int8_export_stays_close_to_fp32(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()

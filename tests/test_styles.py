@@ -116,6 +116,21 @@ def test_non_image_model_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "vec" not in installed_styles() and "pool" not in installed_styles()
 
 
+def test_add_takes_the_exported_variants_and_remove_removes_them(tmp_path: Path) -> None:
+    model = make_onnx_generator(tmp_path / "n.onnx")
+    (tmp_path / "n.int8.onnx").write_bytes(model.read_bytes())  # stands in for export-onnx --int8
+    assert run(["styles", "add", "neg8", str(model)]) == 0
+    installed = installed_styles()["neg8"].path
+    assert (installed.parent / "neg8.int8.onnx").read_bytes() == model.read_bytes()
+    (tmp_path / "n.int8.onnx").unlink()  # a new version without one: the stale int8 graph goes
+    assert run(["styles", "add", "neg8", str(model), "--overwrite"]) == 0
+    assert not (installed.parent / "neg8.int8.onnx").exists()
+    (tmp_path / "n.int8.onnx").write_bytes(model.read_bytes())
+    assert run(["styles", "add", "neg8", str(model), "--overwrite"]) == 0
+    assert run(["styles", "remove", "neg8"]) == 0
+    assert not list(installed.parent.glob("neg8*"))
+
+
 def test_remove_and_name_checks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     model = make_onnx_generator(tmp_path / "n.onnx")
     assert run(["styles", "add", "neg", str(model)]) == 0

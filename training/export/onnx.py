@@ -198,11 +198,11 @@ def export_int8(fp32: Path, calibration: list[Path]) -> "Int8Report":
     """``NAME.int8.onnx`` beside ``fp32``, calibrated on crops of ``calibration`` images."""
     from training.data.batches import load_images
     from training.export.quantize import calibration_crops, quantize_int8
-    from vidanime.engine.session import open_session
+    from vidanime.engine.session import open_session, variant_file
 
     contract = open_session(fp32, "cpu").contract
     crops = calibration_crops(load_images(calibration, 1024), size=max(256, contract.size_multiple))
-    target = fp32.with_name(fp32.stem + ".int8.onnx")
+    target = variant_file(fp32, "int8")
     with atomic_output(target) as tmp:
         result = quantize_int8(fp32, tmp, contract, crops)
     result.path = target

@@ -36,7 +36,10 @@ def convert(
     ),
     device: str = typer.Option("auto", help="auto (CUDA when usable, else CPU), cpu or cuda."),
     backend: str = typer.Option(
-        "auto", help="CPU engine: auto (OpenVINO when installed, bf16 where the CPU has it), onnxruntime, openvino. CUDA always uses ONNX Runtime."
+        "auto", help="CPU engine: auto (OpenVINO when installed), onnxruntime, openvino. CUDA always uses ONNX Runtime."
+    ),
+    precision: str = typer.Option(
+        "auto", help="CPU precision in OpenVINO: auto (int8 when the style ships an int8 graph, else bf16 where the CPU has it, else fp32; each kept only if a probe is within 40 dB of fp32), fp32, bf16, int8."
     ),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Frames per inference call. Default: 1 on CPU, 4 on CUDA."),
     resolution: Optional[int] = typer.Option(
@@ -82,7 +85,7 @@ def convert(
         raise UsageError("give --end or --duration, not both")
     stop = parse_time(end) if end is not None else ((begin or 0.0) + parse_time(duration) if duration is not None else None)
     request = ConvertRequest(
-        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, batch_size=batch_size, resolution=resolution, quality=quality,
+        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, precision=precision, batch_size=batch_size, resolution=resolution, quality=quality,
         keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
         overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
         contract_overrides=contract_overrides(layout, input_range, output_range, bgr),

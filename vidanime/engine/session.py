@@ -23,6 +23,7 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("auto", "onnxruntime", "openvino")
+PRECISIONS = ("auto", "fp32", "bf16", "int8")  # the CPU engine's; CUDA takes fp16 from a NAME.fp16.onnx
 DEFAULT_BATCH = {"cpu": 1, "cuda": 4}
 
 
@@ -60,12 +61,16 @@ def choose_providers(device: str, available: Sequence[str], gpu_present: bool = 
     return [CPU]
 
 
+def variant_file(path: Path, kind: str) -> Path:
+    """Where the ``kind`` (fp16 / int8) variant of ``NAME.onnx`` lives: ``NAME.kind.onnx``."""
+    stem = path.name[: -len(".onnx")] if path.name.endswith(".onnx") else path.name
+    return path.with_name(f"{stem}.{kind}.onnx")
+
+
 def pick_model_file(path: Path, device: str) -> Path:
     """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
-    if device == "cuda" and not path.name.endswith(".fp16.onnx"):
-        fp16 = path.with_name(path.name[: -len(".onnx")] + ".fp16.onnx") if path.suffix == ".onnx" else None
-        if fp16 is not None and fp16.is_file():
-            return fp16
+    if device == "cuda" and not path.name.endswith(".fp16.onnx") and variant_file(path, "fp16").is_file():
+        return variant_file(path, "fp16")
     return path
 
 
@@ -106,25 +111,30 @@ class EngineSession:
         return binding.copy_outputs_to_cpu()[0]
 
 
-def open_session(model_path: Path, device: str = "auto", threads: int | None = None, backend: str = "onnxruntime") -> EngineSession:
+def open_session(model_path: Path, device: str = "auto", threads: int | None = None, backend: str = "onnxruntime", precision: str = "auto") -> EngineSession:
     """Load ``model_path`` on the best device ``device`` allows and read its contract; on the CPU,
-    ``backend`` auto / openvino hands the runs to OpenVINO (bf16 where the CPU has it)."""
+    ``backend`` auto / openvino hands the runs to OpenVINO at the fastest ``precision`` that
+    passes its probe (int8 when the style ships an int8 graph, bf16 where the CPU has it)."""
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    if precision not in PRECISIONS:
+        raise UsageError(f"unknown precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
     engine = _open_onnxruntime(model_path, device, threads)
     if engine.device == "cpu" and backend != "onnxruntime":
-        use_openvino(engine, threads or usable_cores(), required=backend == "openvino")
+        use_openvino(engine, threads or usable_cores(), required=backend == "openvino" or precision in ("bf16", "int8"), precision=precision)
+    elif precision not in ("auto", "fp32"):
+        raise UsageError(f"--precision {precision} needs the OpenVINO engine on the CPU (this run: {engine.device}, {backend})")
     return engine
 
 
-def use_openvino(engine: EngineSession, threads: int, required: bool) -> None:
+def use_openvino(engine: EngineSession, threads: int, required: bool, precision: str = "auto") -> None:
     """Route ``engine.run`` through OpenVINO when it is installed (an error when ``required``)."""
     from vidanime.engine import openvino_backend as ovb
     from vidanime.engine.cpu import cpu_has_bf16
 
     if not ovb.available():
         if required:
-            raise VidanimeError("--backend openvino needs OpenVINO: pip install '.[openvino]'")
+            raise VidanimeError("--backend openvino and --precision bf16 / int8 need OpenVINO: pip install openvino")
         return
     from vidanime.engine.probe import probe_image
     from vidanime.engine.stylizer import to_model_input
@@ -133,7 +143,9 @@ def use_openvino(engine: EngineSession, threads: int, required: bool) -> None:
     h, w = c.fixed_size or (72, 88)
     probe = to_model_input(probe_image(h, w), c)
     try:
-        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], cpu_has_bf16())
+        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], cpu_has_bf16(), precision)
+    except VidanimeError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
         if required:
             raise VidanimeError(f"OpenVINO cannot run {engine.model_path.name}: {str(exc).splitlines()[0]}") from exc

@@ -80,6 +80,7 @@ class ConvertRequest:
     compare: str | None = None  # --compare horizontal|vertical
     container_format: str | None = None  # --format (the output container, e.g. for -o -)
     backend: str = "auto"  # CPU engine: auto (OpenVINO when installed), onnxruntime, openvino
+    precision: str = "auto"  # CPU engine precision: auto (fastest that passes its probe), fp32, bf16, int8
     ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
     ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
 
@@ -235,7 +236,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
     if models is None:
         return load_stylizer(style, request)
     stat = style.path.stat()
-    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.threads, repr(sorted(request.contract_overrides.items())), request.processing_side, request.keep_processing_size)
+    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.precision, request.threads, repr(sorted(request.contract_overrides.items())), request.processing_side, request.keep_processing_size)
     if key not in models:
         models[key] = load_stylizer(style, request)
     return models[key]
@@ -243,7 +244,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
 
 def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:
     """Open the style's model; what ``styles add`` found, then the command line, refine its contract."""
-    engine = open_session(style.path, request.device, request.threads, request.backend)
+    engine = open_session(style.path, request.device, request.threads, request.backend, request.precision)
     saved = style.sidecar.get("contract")
     contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
     engine.contract = with_overrides(contract, request.contract_overrides)

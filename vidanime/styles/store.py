@@ -10,12 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from vidanime.checksum import sha256_file
+from vidanime.engine.session import variant_file
 from vidanime.errors import UsageError, VidanimeError
 from vidanime.outputs import atomic_output, write_json
 from vidanime.styles.inspect import Inspection, inspect_model
 from vidanime.styles.registry import BUNDLED_DIR, installed_styles, user_styles_dir
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+VARIANTS = ("fp16", "int8")  # exported beside NAME.onnx: fp16 for CUDA, int8 for the CPU
 
 
 def add_style(name: str, model: Path, licence: str | None, overrides: dict[str, Any], overwrite: bool = False) -> tuple[Path, Inspection]:
@@ -40,8 +42,16 @@ def add_style(name: str, model: Path, licence: str | None, overrides: dict[str, 
         "contract": {k: v for k, v in inspection.contract_dict().items() if k not in ("input_name", "output_name")},
         "notes": inspection.notes,
     }
-    # both files all-or-nothing; the model is renamed into place only after its sidecar is written
+    # all files all-or-nothing; the model is renamed into place only after its sidecar and the
+    # fp16 / int8 variants exported beside it (or their removal, when the new one has none)
     with atomic_output(target) as tmp:
+        for suffix in VARIANTS:
+            source, copy = variant_file(model, suffix), variant_file(target, suffix)
+            if source.is_file():
+                with atomic_output(copy) as part:
+                    shutil.copyfile(source, part)
+            elif copy.exists():
+                copy.unlink()
         shutil.copyfile(model, tmp)
         write_json(target.with_suffix(".json"), sidecar)
     return target, inspection
@@ -55,7 +65,7 @@ def remove_style(name: str) -> Path:
     if style.source != "user" or style.path.parent == BUNDLED_DIR:
         raise VidanimeError(f"style {name!r} is bundled with vidanime and cannot be removed")
     style.path.unlink()
-    for sibling in (style.path.with_suffix(".json"), style.path.with_name(f"{name}.fp16.onnx")):
+    for sibling in (style.path.with_suffix(".json"), *(variant_file(style.path, v) for v in VARIANTS)):
         if sibling.exists():
             sibling.unlink()
     return style.path

@@ -1,0 +1,112 @@
+"""Write the int8 graph of bundled styles (``NAME.int8.onnx``, what ``--precision auto`` runs in
+OpenVINO on the CPU) and measure what it gives up and what it gains.
+
+    python tools/int8_release.py ../shared/data [--styles cel shinkai] [--json docs/int8.json]
+
+Calibration: one random 256 px crop of each of 32 photos-open pictures (the permissively licensed set the styles were
+trained on). Measurement, on frames of five real clips that calibration never saw, at 720p:
+PSNR and SSIM against the fp32 model, the fine-detail ratio, and ms per frame of OpenVINO fp32,
+OpenVINO int8 and ONNX Runtime fp32, interleaved in one run. Also records the result in the
+style's sidecar (``int8``), which ``styles list`` and the model card point to.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from skimage.metrics import structural_similarity
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from upsample_eval import frames_of, psnr  # noqa: E402
+
+from training.export.onnx import export_int8  # noqa: E402
+from vidanime.bench.machine import describe  # noqa: E402
+from vidanime.engine.session import open_session, variant_file  # noqa: E402
+from vidanime.engine.stylizer import Stylizer  # noqa: E402
+from vidanime.images.io import is_image_path  # noqa: E402
+from vidanime.quality.style import fine_detail, luma  # noqa: E402
+from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
+
+CALIBRATION_PHOTOS = 32  # export_int8 takes one random crop of each
+REPEATS = 3  # timing rounds, engines interleaved within each
+
+
+def calibration_set(data: Path) -> list[Path]:
+    photos = sorted(p for p in (data / "photos-open").iterdir() if is_image_path(p))
+    random.Random(0).shuffle(photos)
+    return photos[:CALIBRATION_PHOTOS]
+
+
+def stylizers(model: Path) -> dict[str, Stylizer]:
+    """The three ways a CPU can run the style: OpenVINO fp32 / int8, ONNX Runtime fp32."""
+    engines = {
+        "openvino_fp32": open_session(model, "cpu", None, "openvino", "fp32"),
+        "openvino_int8": open_session(model, "cpu", None, "openvino", "int8"),
+        "onnxruntime_fp32": open_session(model, "cpu", None, "onnxruntime"),
+    }
+    return {name: Stylizer(e.run, e.contract) for name, e in engines.items()}
+
+
+def measure(model: Path, frames: list[np.ndarray]) -> dict[str, object]:
+    runs = stylizers(model)
+    ref = [runs["openvino_fp32"](f[None])[0] for f in frames]
+    out = [runs["openvino_int8"](f[None])[0] for f in frames]
+    scores = [psnr(a, b) for a, b in zip(ref, out)]
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    for _ in range(REPEATS):
+        for name, st in runs.items():
+            t0 = time.perf_counter()
+            st(frames[0][None])
+            times[name].append(1000 * (time.perf_counter() - t0))
+    ms = {k: round(float(np.median(v)), 1) for k, v in times.items()}
+    return {
+        "psnr_db_median": round(float(np.median(scores)), 2),
+        "psnr_db_min": round(float(min(scores)), 2),
+        "ssim": round(float(np.mean([structural_similarity(a, b, channel_axis=2) for a, b in zip(ref, out)])), 4),
+        "fine_detail_vs_fp32": round(float(np.median([fine_detail(luma(b)) / max(fine_detail(luma(a)), 1e-6) for a, b in zip(ref, out)])), 3),
+        "ms_per_720p_frame": ms,
+        "int8_speedup_vs_openvino_fp32": round(ms["openvino_fp32"] / ms["openvino_int8"], 2),
+        "int8_speedup_vs_onnxruntime_fp32": round(ms["onnxruntime_fp32"] / ms["openvino_int8"], 2),
+        "frame_size": list(frames[0].shape[:2]),
+        "frames": len(frames),
+    }
+
+
+def release(style: str, data: Path, frames: list[np.ndarray]) -> dict[str, object]:
+    model = BUNDLED_DIR / f"{style}.onnx"
+    report = export_int8(model, calibration_set(data))
+    figures = measure(model, frames)
+    figures["file"] = variant_file(model, "int8").name
+    figures["size_bytes"] = report.path.stat().st_size
+    figures["calibration"] = f"{report.calibration_crops} random crops of {CALIBRATION_PHOTOS} photos-open pictures (seed 0)"
+    figures["psnr_db_on_calibration_crops"] = round(report.psnr_vs_fp32, 2)
+    sidecar_path = model.with_suffix(".json")
+    sidecar = json.loads(sidecar_path.read_text())
+    sidecar["int8"] = {k: figures[k] for k in ("file", "psnr_db_median", "psnr_db_min", "int8_speedup_vs_openvino_fp32")}
+    sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data", type=Path, help="the shared data folder (photos-open/, videos/)")
+    parser.add_argument("--styles", nargs="+", default=["cel", "shinkai"])
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
+    out = {"machine": describe(), "clips_note": "2 frames each of upsample_eval's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
+    text = json.dumps(out, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
