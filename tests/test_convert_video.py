@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 from conftest import shared_data
@@ -239,3 +240,26 @@ def test_convert_path_does_not_import_torch(tmp_path: Path, neg_model: Path) -> 
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
     assert (tmp_path / "a_neg.mp4").exists()
+
+
+def test_auto_quality_runs_720p_video_smaller_but_pictures_and_small_clips_at_full_size(tmp_path: Path, neg_model: Path) -> None:
+    """The default preset: a 720p clip goes through the model at 540 (the guided filter brings it
+    back, so it differs slightly from full-size processing); a 480p clip and a 720p picture do not."""
+
+    def frames(source: Path, quality: str, out: str) -> np.ndarray:
+        target = tmp_path / f"{quality}_{out}"
+        lossless = ["--codec", "ffv1", "--temporal", "off"] if out.endswith(".mkv") else []
+        assert run(["convert", str(source), "--style", str(neg_model), "--quality", quality, *lossless, "-o", str(target), "--overwrite"]) == 0
+        if out.endswith(".mkv"):
+            return np.stack(read_frames(target)[1]).astype(np.float32)
+        return cv2.imread(str(target)).astype(np.float32)
+
+    hd = make_clip(tmp_path / "hd.mp4", n_frames=2, size=(720, 1280))
+    gap = np.abs(frames(hd, "auto", "hd.mkv") - frames(hd, "best", "hd.mkv"))
+    assert 0.05 < gap.mean() < 3  # processed smaller, yet close to full size
+    assert np.array_equal(frames(hd, "auto", "hd.mkv"), frames(hd, "balanced", "hd.mkv"))
+    sd = make_clip(tmp_path / "sd.mp4", n_frames=2, size=(480, 854))
+    assert np.array_equal(frames(sd, "auto", "sd.mkv"), frames(sd, "best", "sd.mkv"))
+    picture = tmp_path / "photo.png"
+    cv2.imwrite(str(picture), read_frames(hd)[1][0][..., ::-1].copy())
+    assert np.array_equal(frames(picture, "auto", "p.png"), frames(picture, "best", "p.png"))

@@ -114,11 +114,19 @@ def test_guided_upsampling_puts_edges_where_the_full_frame_has_them() -> None:
 
 def test_quality_presets_set_the_processing_size() -> None:
     from vidanime.errors import UsageError
-    from vidanime.pipeline.convert import QUALITY, ConvertRequest, validate
+    from vidanime.pipeline.convert import ConvertRequest, quality_scales, validate
 
-    assert ConvertRequest(source=Path("a.mp4")).processing_side == QUALITY[ConvertRequest.quality]
-    assert ConvertRequest(source=Path("a.mp4"), quality="fast").processing_side == 360
-    assert ConvertRequest(source=Path("a.mp4"), quality="fast", resolution=500).processing_side == 500  # explicit wins
+    def sizes(quality: str, arch: str = "lightweight", resolution: int | None = None) -> list[tuple[int, int]]:
+        st = Stylizer(lambda x: x, ModelContract("x", "y"), resolution, **quality_scales(quality, arch))  # type: ignore[arg-type]
+        return [s.processing_size(h, w) for s in (st, st.for_video()) for h, w in ((720, 1280), (1080, 1920), (480, 854))]
+
+    assert ConvertRequest(source=Path("a.mp4")).quality == "auto"
+    # auto: pictures at full size; videos from 720p up at 3/4 of their short side; smaller ones full
+    assert sizes("auto") == [(720, 1280), (1080, 1920), (480, 854), (540, 960), (810, 1440), (480, 854)]
+    assert sizes("auto", "manga") == [(720, 1280), (1080, 1920), (480, 854)] * 2  # its screen is drawn per pixel
+    assert sizes("fast") == [(360, 640), (540, 960), (240, 428)] * 2  # an explicit preset: pictures too
+    assert sizes("best") == [(720, 1280), (1080, 1920), (480, 854)] * 2
+    assert sizes("fast", resolution=500)[:2] == [(500, 888), (500, 888)]  # --resolution wins
     with pytest.raises(UsageError, match="--quality"):
         validate(ConvertRequest(source=Path("a.mp4"), quality="ultra"))
 

@@ -43,7 +43,7 @@ class BenchOptions:
     runs: int = 5
     e2e: bool = True
     clip: Path | None = None  # the end-to-end clip (a generated one when None)
-    e2e_qualities: tuple[str, ...] = ("best",)
+    e2e_qualities: tuple[str, ...] = ("auto",)
     backends: bool = True  # also time the bundled styles in OpenVINO when it is installed (CPU)
     work_dir: Path | None = None
 

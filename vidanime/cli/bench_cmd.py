@@ -28,7 +28,7 @@ def benchmark(
     runs: int = typer.Option(5, help="Timed runs per measurement (after a warm-up)."),
     no_e2e: bool = typer.Option(False, "--no-e2e", help="Skip the end-to-end conversion."),
     clip: Optional[Path] = typer.Option(None, "--clip", help="Real clip for the end-to-end conversion (default: a generated 720p clip with audio)."),
-    e2e_quality: list[str] = typer.Option([], "--e2e-quality", help="Convert at these --quality presets (repeatable; default best)."),
+    e2e_quality: list[str] = typer.Option([], "--e2e-quality", help="Convert at these --quality presets (repeatable; default auto, what convert does)."),
     json_path: Optional[Path] = typer.Option(None, "--json", help="Write every figure and the machine description here."),
     plot_path: Optional[Path] = typer.Option(None, "--plot", help="Write a PNG chart here."),
 ) -> None:
@@ -127,4 +127,4 @@ def check_qualities(qualities: list[str]) -> tuple[str, ...]:
     for q in qualities:
         if q not in QUALITY:
             raise UsageError(f"--e2e-quality takes {', '.join(QUALITY)}, not {q!r}")
-    return tuple(dict.fromkeys(qualities)) or ("best",)
+    return tuple(dict.fromkeys(qualities)) or ("auto",)

@@ -46,7 +46,9 @@ def convert(
         None, "--resolution", "-r", help="Stylise at this short side (px) for speed; output keeps the input size."
     ),
     quality: str = typer.Option(
-        "best", "--quality", "-Q", help="best (model at full size), balanced (540p) or fast (360p): smaller processing, brought back to full size by a guided filter that keeps edges crisp."
+        "auto", "--quality", "-Q",
+        help="best (model at full size), balanced (at 3/4 of the short side) or fast (1/2), brought back to full size by a guided filter that keeps edges crisp; "
+        "auto: balanced for videos of 720p and up, best for pictures, smaller videos and manga.",
     ),
     keep_processing_size: bool = typer.Option(False, "--keep-processing-size", help="With --resolution: write the smaller size."),
     codec: str = typer.Option("auto", help=f"Video codec: auto (h264; vp9 for .webm), {', '.join(CODECS)}."),

@@ -121,7 +121,8 @@ class Stylist:
         from vidanime.pipeline.convert import load_stylizer
 
         self.request = request
-        self.stylizer, self.engine = load_stylizer(resolve_style(request.style), request)
+        stylizer, self.engine = load_stylizer(resolve_style(request.style), request)
+        self.stylizer = stylizer.for_video()
 
     def convert(self, source: str, segment: Any, out_path: str, options: Any, progress: Any) -> tuple[int, int, float]:
         from vidanime.pipeline.segments import convert_segment

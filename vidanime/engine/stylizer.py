@@ -6,7 +6,7 @@ padded (reflect) to its size multiple and cropped back, so the picture never shi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import cv2
@@ -97,6 +97,13 @@ class Stylizer:
     contract: ModelContract
     short_side: int | None = None  # process at this short side (``--resolution``)
     keep_processing_size: bool = False  # return frames at the processing size
+    # ``--quality``: process at this fraction of the short side, for frames whose short side is at
+    # least ``scale_from``; ``video_*`` are the same for video frames (``for_video``), since the
+    # automatic preset trades detail for speed on videos only.
+    scale: float = 1.0
+    scale_from: int = 0
+    video_scale: float = 1.0
+    video_scale_from: int = 0
     # Back to full size after processing smaller: "guided" (edges follow the full-size frame,
     # ``engine.upsample``) or "resize" (plain cubic, softer).
     upsample: str = "guided"
@@ -107,6 +114,17 @@ class Stylizer:
     tile: int = 1024
     tile_margin: int = 64
 
+    def for_video(self) -> "Stylizer":
+        """The stylizer for video frames (the ``video_*`` processing scale)."""
+        return replace(self, scale=self.video_scale, scale_from=self.video_scale_from)
+
+    def processing_size(self, height: int, width: int) -> tuple[int, int]:
+        if self.short_side is not None:
+            return scaled_size(height, width, self.short_side)
+        if self.scale < 1 and min(height, width) >= self.scale_from:
+            return scaled_size(height, width, round(min(height, width) * self.scale))
+        return height, width
+
     def output_size(self, height: int, width: int) -> tuple[int, int]:
         if self.keep_processing_size:
             return scaled_size(height, width, self.short_side)
@@ -116,7 +134,7 @@ class Stylizer:
         if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
             raise ValueError(f"expected uint8 (N, H, W, 3) frames, got {frames.dtype} {frames.shape}")
         n, h, w, _ = frames.shape
-        work_h, work_w = scaled_size(h, w, self.short_side)
+        work_h, work_w = self.processing_size(h, w)
         x = resize_batch(frames, work_h, work_w)
         fixed = self.contract.fixed_size
         if fixed is not None and (work_h > 1.5 * fixed[0] or work_w > 1.5 * fixed[1]):

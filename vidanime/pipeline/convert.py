@@ -46,9 +46,24 @@ def no_progress(name: str, total: int | None) -> Callable[[int], None]:
     return lambda n: None
 
 
-# --quality presets: the short side the model works at (None: the input's own). Measured in
-# docs/benchmarks.md ("Guided upsampling"): quality against full-size processing, and speed.
-QUALITY: dict[str, int | None] = {"best": None, "balanced": 540, "fast": 360}
+# --quality presets: the fraction of the short side the model works at; the result comes back to
+# full size by guided upsampling. Measured by tools/upsample_eval.py (README, "Quality presets").
+QUALITY_SCALE: dict[str, float] = {"best": 1.0, "balanced": 0.75, "fast": 0.5}
+QUALITY = ("auto", *QUALITY_SCALE)
+# auto: videos whose short side is at least AUTO_VIDEO_FROM run balanced (41-43 dB against full
+# size on real 720p / 1080p clips, above the 40 dB the bf16 / int8 gates ask); pictures, smaller
+# videos and styles whose look is a pattern fixed to the pixel grid (manga's screen) run best.
+AUTO_VIDEO_FROM = 720
+FULL_SIZE_ARCHS = frozenset({"manga"})
+
+
+def quality_scales(quality: str, arch: str) -> dict[str, float | int]:
+    """The Stylizer's scale fields for ``--quality`` on a model of ``arch``."""
+    if quality != "auto":
+        return {"scale": QUALITY_SCALE[quality], "video_scale": QUALITY_SCALE[quality]}
+    if arch in FULL_SIZE_ARCHS:
+        return {}
+    return {"video_scale": QUALITY_SCALE["balanced"], "video_scale_from": AUTO_VIDEO_FROM}
 
 
 @dataclass
@@ -61,7 +76,7 @@ class ConvertRequest:
     device: str = "auto"
     batch_size: int | None = None  # default: per device
     resolution: int | None = None  # processing short side; overrides ``quality``
-    quality: str = "best"  # a QUALITY preset: the processing size, brought back by guided upsampling
+    quality: str = "auto"  # a QUALITY preset: the processing size, brought back by guided upsampling
     keep_processing_size: bool = False
     encode: EncodeSettings = field(default_factory=EncodeSettings)
     overwrite: bool = False
@@ -83,11 +98,6 @@ class ConvertRequest:
     precision: str = "auto"  # CPU engine precision: auto (fastest that passes its probe), fp32, bf16, int8
     ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
     ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
-
-    @property
-    def processing_side(self) -> int | None:
-        """The short side the model works at: ``--resolution`` if given, else the quality preset's."""
-        return self.resolution if self.resolution is not None else QUALITY[self.quality]
 
 
 @dataclass(frozen=True)
@@ -150,7 +160,7 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, mo
 
         def resumable(job: Job) -> JobResult:
             key = run_key(Path(job.source), style.path, settings)
-            report = convert_resumable(Path(job.source), job.output, stylizer, options, progress, smoothers, key, request.segment_seconds, True)
+            report = convert_resumable(Path(job.source), job.output, stylizer.for_video(), options, progress, smoothers, key, request.segment_seconds, True)
             return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
 
     folder = not is_stream_input(request.source) and Path(request.source).is_dir()
@@ -236,7 +246,7 @@ def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | 
     if models is None:
         return load_stylizer(style, request)
     stat = style.path.stat()
-    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.precision, request.threads, repr(sorted(request.contract_overrides.items())), request.processing_side, request.keep_processing_size)
+    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.precision, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.quality, request.keep_processing_size)
     if key not in models:
         models[key] = load_stylizer(style, request)
     return models[key]
@@ -249,7 +259,8 @@ def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, Engi
     contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
     engine.contract = with_overrides(contract, request.contract_overrides)
     check_generator(engine, engine.contract, style.path)  # every model, however it arrives
-    stylizer = Stylizer(engine.run, engine.contract, request.processing_side, request.keep_processing_size)
+    scales = quality_scales(request.quality, engine.contract.arch)
+    stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size, **scales)  # type: ignore[arg-type]
     return stylizer, engine
 
 
@@ -322,7 +333,7 @@ def run_jobs(
             elif video_job is not None:
                 result = video_job(job)
             else:
-                result = convert_one_video(job, stylizer, options, progress, smoother_factory())
+                result = convert_one_video(job, stylizer.for_video(), options, progress, smoother_factory())
         except VidanimeError as exc:
             if not keep_going:
                 raise
