@@ -73,9 +73,10 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
 
     batches = [to_model_input(c[None], contract) for c in crops]
     graph = onnx.load(str(fp32))
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # NNCF logs every node it leaves in float
+    loggers = [logging.getLogger(), logging.getLogger("nncf")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)  # NNCF logs every node it leaves in float
     try:
         quantized = nncf.quantize(
             graph, nncf.Dataset(batches, lambda x: {contract.input_name: x}),
@@ -85,7 +86,8 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
     except Exception as exc:  # noqa: BLE001 - graphs NNCF cannot trace
         raise VidanimeError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from exc
     finally:
-        root.setLevel(level)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
     onnx.save(quantized, str(out))
     a = ort.InferenceSession(str(fp32), providers=["CPUExecutionProvider"])
     b = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])

@@ -21,6 +21,14 @@ def memory_gib() -> float | None:
         return None
 
 
+def _openvino_version() -> str | None:
+    try:
+        import openvino
+    except ImportError:
+        return None
+    return str(openvino.__version__).split("-")[0]
+
+
 def describe() -> dict[str, object]:
     import onnxruntime as ort
 
@@ -33,5 +41,6 @@ def describe() -> dict[str, object]:
         "python": platform.python_version(),
         "onnxruntime": ort.__version__,
         "providers": ort.get_available_providers(),
+        "openvino": _openvino_version(),
     }
 

@@ -14,7 +14,7 @@ try:
     import resource  # peak RSS; not on Windows
 except ImportError:  # pragma: no cover
     resource = None  # type: ignore[assignment]
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -125,6 +125,8 @@ def run_benchmark(options: BenchOptions, say: Callable[[str], None] = lambda s: 
             engine = "openvino" if precision == "int8" and options.device == "cpu" and openvino_available() else "onnxruntime"
             for h, w in sizes(options.quick):
                 lat = time_model(file, h, w, options.device, runs=runs, warmup=1, backend=engine)
+                if precision == "int8":
+                    lat = replace(lat, provider=f"{engine} int8 graph")  # the engine runs the QDQ graph it was given
                 key = f"{precision}@{h}x{w}"
                 row.latency[key] = asdict(lat)
                 peak = peaks.get(precision, peaks["fp32"])
