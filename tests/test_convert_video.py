@@ -242,7 +242,7 @@ def test_convert_path_does_not_import_torch(tmp_path: Path, neg_model: Path) -> 
     assert (tmp_path / "a_neg.mp4").exists()
 
 
-def test_auto_quality_runs_720p_video_smaller_but_pictures_and_small_clips_at_full_size(tmp_path: Path, neg_model: Path) -> None:
+def test_auto_quality_runs_720p_video_smaller_but_pictures_and_small_clips_at_full_size(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The default preset: a 720p clip goes through the model at 540 (the guided filter brings it
     back, so it differs slightly from full-size processing); a 480p clip and a 720p picture do not."""
 
@@ -255,7 +255,10 @@ def test_auto_quality_runs_720p_video_smaller_but_pictures_and_small_clips_at_fu
         return cv2.imread(str(target)).astype(np.float32)
 
     hd = make_clip(tmp_path / "hd.mp4", n_frames=2, size=(720, 1280))
-    gap = np.abs(frames(hd, "auto", "hd.mkv") - frames(hd, "best", "hd.mkv"))
+    auto = frames(hd, "auto", "hd.mkv")
+    assert "the model ran at 960x540, brought back to 1280x720" in capsys.readouterr().err
+    gap = np.abs(auto - frames(hd, "best", "hd.mkv"))
+    assert "the model ran at" not in capsys.readouterr().err
     assert 0.05 < gap.mean() < 3  # processed smaller, yet close to full size
     assert np.array_equal(frames(hd, "auto", "hd.mkv"), frames(hd, "balanced", "hd.mkv"))
     sd = make_clip(tmp_path / "sd.mp4", n_frames=2, size=(480, 854))

@@ -300,6 +300,11 @@ def convert_one_video(
             raise MediaError(f"{job.name}: damaged media data ({str(exc).split(': ', 1)[0]})") from exc
         if reader.stop_requested.is_set():
             report.notes.append(f"stopped by a signal: the output holds the {report.frames} frames converted until then")
+        if isinstance(stylizer, Stylizer) and stylizer.short_side is None:
+            h, w = reader.info.height, reader.info.width
+            ph, pw = stylizer.processing_size(h, w)
+            if (ph, pw) != (h, w):  # say what --quality did, so nobody wonders about the detail
+                report.notes.append(f"the model ran at {pw}x{ph}, brought back to {w}x{h} by guided upsampling (--quality best: full size)")
     return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
 
 
