@@ -68,6 +68,10 @@ def test_int8_graph_used_when_its_probe_agrees(tmp_path: Path) -> None:
     runner, _ = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False, precision="fp32")
     assert runner.precision == "fp32"
     assert open_session(model, "cpu", 2, "auto").precision == "int8"
+    variant_file(model, "int8").write_bytes(b"not a model")  # damaged: auto falls back, int8 says why
+    assert open_session(model, "cpu", 2, "auto").precision == "fp32"
+    with pytest.raises(VidanimeError, match="cannot read"):
+        open_session(model, "cpu", 2, "auto", "int8")
 
 
 @needs_openvino
@@ -97,3 +101,14 @@ def test_openvino_required_but_absent_is_a_clear_error(monkeypatch: pytest.Monke
     with pytest.raises(VidanimeError, match="pip install"):
         open_session(neg_model, "cpu", 1, "openvino")
     assert open_session(neg_model, "cpu", 1, "auto").backend == "onnxruntime"  # auto falls back quietly
+
+
+@needs_openvino
+def test_a_graph_openvino_cannot_read_stays_on_onnxruntime_unless_asked(monkeypatch: pytest.MonkeyPatch, neg_model: Path) -> None:
+    def refuse(self: object, model_path: Path, *args: object) -> None:
+        raise VidanimeError(f"OpenVINO cannot read {model_path.name}: unsupported operator")
+
+    monkeypatch.setattr(ovb.OpenVINORunner, "__init__", refuse)
+    assert open_session(neg_model, "cpu", 1, "auto").backend == "onnxruntime"
+    with pytest.raises(VidanimeError, match="cannot read"):
+        open_session(neg_model, "cpu", 1, "openvino")

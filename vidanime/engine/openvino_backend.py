@@ -89,7 +89,12 @@ def _candidates(model_path: Path, threads: int, has_bf16: bool, precision: str) 
         raise VidanimeError("--precision bf16: this CPU has no bf16 units (AMX / AVX512-BF16); it would run slower than fp32")
     found = []
     if int8 is not None and precision in ("auto", "int8"):
-        found.append(OpenVINORunner(int8, threads, "int8", float_hint))
+        try:
+            found.append(OpenVINORunner(int8, threads, "int8", float_hint))
+        except VidanimeError as exc:  # a damaged int8 file must not stop an auto run: fp32 still works
+            if precision == "int8":
+                raise
+            log.warning("%s: not used", exc)
     if has_bf16 and precision in ("auto", "bf16"):
         found.append(OpenVINORunner(model_path, threads, "bf16", "bf16"))
     if precision in ("auto", "fp32"):

@@ -144,9 +144,9 @@ def use_openvino(engine: EngineSession, threads: int, required: bool, precision:
     probe = to_model_input(probe_image(h, w), c)
     try:
         runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], cpu_has_bf16(), precision)
-    except VidanimeError:
-        raise
     except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
+        if required and isinstance(exc, VidanimeError):
+            raise
         if required:
             raise VidanimeError(f"OpenVINO cannot run {engine.model_path.name}: {str(exc).splitlines()[0]}") from exc
         log.info("OpenVINO cannot run %s (%s): staying on ONNX Runtime", engine.model_path.name, exc)
