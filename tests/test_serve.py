@@ -66,6 +66,8 @@ def test_bad_uploads_get_clear_errors(client: TestClient) -> None:
     assert r.status_code == 413 and "limit is 5 MB" in r.json()["error"]
     r = client.post("/api/jobs", data={"style": "nope", "upload": "0" * 12})
     assert r.status_code == 400 and "not installed" in r.json()["error"]
+    r = client.post("/api/jobs", data={"style": "neg", "upload": "0" * 12, "quality": "ultra"})
+    assert r.status_code == 400 and "quality is one of auto, best, balanced, fast" in r.json()["detail"]
     assert client.get("/api/jobs/../../etc/passwd").status_code == 404
     assert client.get("/api/uploads/..%2F..%2Fetc/preview").status_code == 404
 
@@ -75,6 +77,9 @@ def test_preview_and_sample(client: TestClient) -> None:
     assert up.status_code == 200 and up.json()["kind"] == "video"
     r = client.get(f"/api/uploads/{up.json()['id']}/preview", params={"style": "neg"})
     assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
+    for quality in ("best", "fast"):  # the page's speed choices reach the preview
+        assert client.get(f"/api/uploads/{up.json()['id']}/preview", params={"style": "neg", "quality": quality}).status_code == 200
+    assert client.get(f"/api/uploads/{up.json()['id']}/preview", params={"style": "neg", "resolution": "999"}).status_code == 400
     styles = client.get("/api/styles").json()
     assert styles[0]["name"] == "cel" and {"neg", "cel"} <= {s["name"] for s in styles}
 

@@ -24,15 +24,23 @@ from fastapi.staticfiles import StaticFiles
 
 from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path, read_image
-from vidanime.pipeline.convert import VIDEO_SUFFIXES, ConvertRequest, cached_stylizer
+from vidanime.pipeline.convert import QUALITY, VIDEO_SUFFIXES, ConvertRequest, cached_stylizer
 from vidanime.serve.jobs import Job, JobQueue
 from vidanime.styles.registry import DEFAULT_STYLE, installed_styles, resolve_style
 from vidanime.video.decode import VideoReader
 
 STATIC = Path(str(resources.files("vidanime.serve") / "static"))
 SAMPLE = Path(str(resources.files("vidanime.samples") / "park.mp4"))
-RESOLUTIONS = {"full": None, "720": 720, "480": 480, "360": 360}
+RESOLUTIONS = {"none": None, "full": None, "720": 720, "480": 480, "360": 360}  # "full": older clients' "none"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def check_speed(quality: str, resolution: str) -> None:
+    """The page's speed choices, as a 400 before any work."""
+    if quality not in QUALITY:
+        raise HTTPException(400, f"quality is one of {', '.join(QUALITY)}")
+    if resolution not in RESOLUTIONS:
+        raise HTTPException(400, f"resolution is one of {', '.join(RESOLUTIONS)}")
 
 
 def safe_name(name: str | None, fallback: str = "upload") -> str:
@@ -175,17 +183,20 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
         return describe(upload_id, path, "video", "park.mp4")
 
     @app.get("/api/uploads/{upload_id}/preview")
-    async def preview(upload_id: str, style: str = DEFAULT_STYLE, resolution: str = "full", strength: float = 1.0) -> Response:
+    async def preview(upload_id: str, style: str = DEFAULT_STYLE, quality: str = "auto", resolution: str = "none", strength: float = 1.0) -> Response:
         """One frame from the middle, before | after, as PNG: seconds, before committing to a clip."""
         path = upload_path(upload_id)
+        check_speed(quality, resolution)
 
         def render() -> bytes:
             from vidanime.pipeline.frames import strength_blend
             from vidanime.pipeline.preview import sample_frames
 
             _, frame = sample_frames(path, 1)[0]
-            request = ConvertRequest(source=path, style=style, resolution=RESOLUTIONS.get(resolution))
+            request = ConvertRequest(source=path, style=style, quality=quality, resolution=RESOLUTIONS[resolution])
             stylizer, _ = cached_stylizer(resolve_style(style), request, jobs.models)
+            if not is_image_path(path):  # the frame as the conversion will treat it
+                stylizer = stylizer.for_video()
             out = stylizer(frame[None])
             blend = strength_blend(strength)
             out = (blend(frame[None], out) if blend is not None else out)[0]
@@ -203,12 +214,12 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
         upload: str | None = Form(None),
         style: str = Form(DEFAULT_STYLE),
         temporal: str = Form("flow"),
-        resolution: str = Form("full"),
+        quality: str = Form("auto"),
+        resolution: str = Form("none"),
         strength: float = Form(1.0),
     ) -> dict[str, Any]:
         """Queue a conversion of an uploaded file (or an earlier upload's id)."""
-        if resolution not in RESOLUTIONS:
-            raise HTTPException(400, f"resolution is one of {', '.join(RESOLUTIONS)}")
+        check_speed(quality, resolution)
         resolve_style(style)  # an unknown style is a 400 now, not a failed job later
         job_id, folder = jobs.new_folder()
         if file is not None:
@@ -224,7 +235,7 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
             raise HTTPException(400, "send a file, or the id of an upload")
         suffix = source.suffix.lower() if kind == "image" else ".mp4"
         output = folder / f"{Path(name).stem}_{safe_name(style)}{suffix}"
-        request = ConvertRequest(source=source, output=output, style=style, temporal=temporal, resolution=RESOLUTIONS[resolution], strength=strength)
+        request = ConvertRequest(source=source, output=output, style=style, temporal=temporal, quality=quality, resolution=RESOLUTIONS[resolution], strength=strength)
         job = jobs.submit(Job(job_id, folder, request, kind))
         return {"id": job.id, "state": job.state, "position": jobs.position(job)}
 
