@@ -67,6 +67,8 @@ def test_int8_graph_used_when_its_probe_agrees(tmp_path: Path) -> None:
     assert runner.precision == "fp32" and "int8 probe" in note  # a probe it cannot match: fp32
     runner, _ = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False, precision="fp32")
     assert runner.precision == "fp32"
+    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=True)  # an AMX CPU's path
+    assert runner.precision == "int8+bf16" and runner.float_hint == "bf16" and "dB against fp32" in note
     assert open_session(model, "cpu", 2, "auto").precision == "int8"
     variant_file(model, "int8").write_bytes(b"not a model")  # damaged: auto falls back, int8 says why
     assert open_session(model, "cpu", 2, "auto").precision == "fp32"
