@@ -55,6 +55,8 @@ def preview(source: Path, style: str | None, count: int, out: Path, device: str 
     for name in names:
         chosen = resolve_style(name or None)
         stylizer, _ = load_stylizer(chosen, ConvertRequest(source=source, style=name or None, device=device, resolution=resolution))
+        if not is_image_path(source):  # video frames as convert will treat them (--quality auto)
+            stylizer = stylizer.for_video()
         columns.append([_tile(stylizer(img[None])[0], chosen.name) for _, img in frames])
         labels.append(chosen.name)
     rows = [np.hstack([np.pad(col[i], ((0, 4), (0, 4), (0, 0)), constant_values=255) for col in columns]) for i in range(len(frames))]
