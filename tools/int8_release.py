@@ -22,18 +22,17 @@ import time
 from pathlib import Path
 
 import numpy as np
-from skimage.metrics import structural_similarity
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from upsample_eval import frames_of, psnr  # noqa: E402
+from upsample_eval import agreement, frames_of  # noqa: E402
 
 from training.export.onnx import export_int8  # noqa: E402
 from vidanime.bench.machine import describe  # noqa: E402
 from vidanime.engine.session import open_session, variant_file  # noqa: E402
 from vidanime.engine.stylizer import Stylizer  # noqa: E402
 from vidanime.images.io import is_image_path  # noqa: E402
-from vidanime.quality.style import fine_detail, luma  # noqa: E402
+from vidanime.outputs import write_json  # noqa: E402
 from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
 
 CALIBRATION_PHOTOS = 32  # export_int8 takes one random crop of each
@@ -60,7 +59,7 @@ def measure(model: Path, frames: list[np.ndarray]) -> dict[str, object]:
     runs = stylizers(model)
     ref = [runs["openvino_fp32"](f[None])[0] for f in frames]
     out = [runs["openvino_int8"](f[None])[0] for f in frames]
-    scores = [psnr(a, b) for a, b in zip(ref, out)]
+    scores, ssim, detail = agreement(ref, out)
     times: dict[str, list[float]] = {k: [] for k in runs}
     for _ in range(REPEATS):
         for name, st in runs.items():
@@ -71,8 +70,8 @@ def measure(model: Path, frames: list[np.ndarray]) -> dict[str, object]:
     return {
         "psnr_db_median": round(float(np.median(scores)), 2),
         "psnr_db_min": round(float(min(scores)), 2),
-        "ssim": round(float(np.mean([structural_similarity(a, b, channel_axis=2) for a, b in zip(ref, out)])), 4),
-        "fine_detail_vs_fp32": round(float(np.median([fine_detail(luma(b)) / max(fine_detail(luma(a)), 1e-6) for a, b in zip(ref, out)])), 3),
+        "ssim": round(ssim, 4),
+        "fine_detail_vs_fp32": round(detail, 3),
         "ms_per_720p_frame": ms,
         "int8_speedup_vs_openvino_fp32": round(ms["openvino_fp32"] / ms["openvino_int8"], 2),
         "int8_speedup_vs_onnxruntime_fp32": round(ms["onnxruntime_fp32"] / ms["openvino_int8"], 2),
@@ -128,10 +127,9 @@ def main() -> None:
     args = parser.parse_args()
     frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
     out = {"machine": describe(), "clips_note": "2 frames each of upsample_eval's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
-    text = json.dumps(out, indent=2)
-    print(text)
+    print(json.dumps(out, indent=2))
     if args.json:
-        args.json.write_text(text + "\n")
+        write_json(args.json, out)
 
 
 if __name__ == "__main__":

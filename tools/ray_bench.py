@@ -19,6 +19,7 @@ import numpy as np
 import ray
 
 from vidanime.bench.machine import describe
+from vidanime.outputs import write_json
 from vidanime.pipeline.convert import ConvertRequest, convert
 from vidanime.pipeline.segments import join_segments, plan_segments
 from vidanime.video.decode import VideoReader
@@ -90,10 +91,9 @@ def main() -> None:
         "this one in one process, segments spread evenly, Ray start + seek + join counted, network copies not",
         **{f"{n}_machines_hours": film_hours(n) for n in (1, 2, 4, 8, 16)},
     }
-    text = json.dumps(out, indent=2)
-    print(text)
+    print(json.dumps(out, indent=2))
     if args.json:
-        args.json.write_text(text)
+        write_json(args.json, out)
 
 
 if __name__ == "__main__":

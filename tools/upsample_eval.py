@@ -27,6 +27,7 @@ from skimage.metrics import structural_similarity
 from vidanime.bench.machine import describe
 from vidanime.engine.session import open_session
 from vidanime.engine.stylizer import Stylizer
+from vidanime.outputs import write_json
 from vidanime.pipeline.convert import QUALITY_SCALE
 from vidanime.quality.style import fine_detail, luma
 from vidanime.styles.registry import resolve_style
@@ -44,6 +45,15 @@ CLIPS = [  # real footage of different kinds: animals, people, a portrait, a flo
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(((a.astype(np.float32) - b.astype(np.float32)) ** 2).mean())
     return 10 * np.log10(255.0**2 / max(mse, 1e-9))
+
+
+def agreement(refs: list[np.ndarray], outs: list[np.ndarray]) -> tuple[list[float], float, float]:
+    """How close ``outs`` are to ``refs``: the PSNR of each pair, the mean SSIM, and the median
+    fine-detail ratio (output / reference; 1.0 = as much fine detail)."""
+    scores = [psnr(a, b) for a, b in zip(refs, outs)]
+    ssim = float(np.mean([structural_similarity(a, b, channel_axis=2) for a, b in zip(refs, outs)]))
+    detail = float(np.median([fine_detail(luma(b)) / max(fine_detail(luma(a)), 1e-6) for a, b in zip(refs, outs)]))
+    return scores, ssim, detail
 
 
 def at_short_side(frame: np.ndarray, short: int = 720) -> np.ndarray:
@@ -79,13 +89,13 @@ def evaluate(style: str, frames: list[np.ndarray], precision: str) -> dict[str, 
                 t0 = time.perf_counter()
                 outs.append(st(f[None])[0])
                 seconds.append(time.perf_counter() - t0)
-            scores = [psnr(a, b) for a, b in zip(refs, outs)]
+            scores, ssim, detail = agreement(refs, outs)
             result[preset if scale == 1.0 else f"{preset}_{method}"] = {
                 "short_side": round(min(frames[0].shape[:2]) * scale),
                 "psnr_db": round(float(np.mean(scores)), 2),
                 "psnr_db_worst_frame": round(float(min(scores)), 2),
-                "ssim": round(float(np.mean([structural_similarity(a, b, channel_axis=2) for a, b in zip(refs, outs)])), 4),
-                "fine_detail_vs_best": round(float(np.median([fine_detail(luma(b)) / max(fine_detail(luma(a)), 1e-6) for a, b in zip(refs, outs)])), 3),
+                "ssim": round(ssim, 4),
+                "fine_detail_vs_best": round(detail, 3),
                 "ms_per_frame": round(1000 * float(np.median(seconds)), 1),
             }
     return result
@@ -104,10 +114,9 @@ def main() -> None:
         frames = frames_of(args.videos, short=short)
         sides[f"{short}p"] = {"frames": len(frames), "styles": {s: evaluate(s, frames, args.precision) for s in args.styles}}
     out = {"machine": describe(), "clips": CLIPS, "precision": args.precision, "short_sides": sides}
-    text = json.dumps(out, indent=2)
-    print(text)
+    print(json.dumps(out, indent=2))
     if args.json:
-        args.json.write_text(text + "\n")
+        write_json(args.json, out)
 
 
 if __name__ == "__main__":

@@ -69,9 +69,8 @@ def variant_file(path: Path, kind: str) -> Path:
 
 def pick_model_file(path: Path, device: str) -> Path:
     """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
-    if device == "cuda" and not path.name.endswith(".fp16.onnx") and variant_file(path, "fp16").is_file():
-        return variant_file(path, "fp16")
-    return path
+    fp16 = variant_file(path, "fp16")
+    return fp16 if device == "cuda" and not path.name.endswith(".fp16.onnx") and fp16.is_file() else path
 
 
 def _import_ort() -> Any:
