@@ -27,6 +27,30 @@ def neg_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_onnx_generator(folder / "neg.onnx", metadata={"vidanime.size_multiple": "8", "vidanime.arch": "neg"})
 
 
+# The CPU kinds this project runs on, as the kernel's flags name their speed units. Behaviour that
+# depends on them (bf16 / int8 paths) is tested against each kind by faking the probe, never by
+# reading the machine the suite happens to run on.
+CPU_KINDS: dict[str, frozenset[str]] = {
+    "avx2": frozenset({"avx", "avx2", "fma", "f16c"}),
+    "avx512-bf16": frozenset({"avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16"}),
+    "amx": frozenset({"avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile"}),
+}
+
+
+def fake_cpu(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """Make every feature probe (runtime, benchmark, trainer) see the CPU kind ``kind``."""
+    import vidanime.engine.cpu as cpu
+
+    monkeypatch.setattr(cpu, "all_cpu_flags", lambda: set(CPU_KINDS[kind]))
+
+
+@pytest.fixture(autouse=True)
+def _avx2_cpu_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees an AVX2-only CPU unless it fakes another kind: the suite's outcome must not
+    depend on the CPU CI happens to run on (an AVX-512-BF16 CI machine once failed a precision test)."""
+    fake_cpu(monkeypatch, "avx2")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """User styles go to a throwaway folder, never the developer's own."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import fake_cpu
 from factories import make_clip
 
 from vidanime.cli.app import run
@@ -69,9 +70,21 @@ def test_int8_graph_used_when_its_probe_agrees(tmp_path: Path) -> None:
     assert runner.precision == "fp32"
     runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=True)  # an AMX CPU's path
     assert runner.precision == "int8+bf16" and runner.float_hint == "bf16" and "dB against fp32" in note
-    assert open_session(model, "cpu", 2, "auto").precision == "int8"
+
+
+# What --precision auto picks for a style that ships an int8 graph, per CPU kind: the int8 graph
+# everywhere, its float parts in bf16 where the CPU has bf16 units.
+AUTO_PRECISION = {"avx2": "int8", "avx512-bf16": "int8+bf16", "amx": "int8+bf16"}
+
+
+@needs_openvino
+@pytest.mark.parametrize("kind", sorted(AUTO_PRECISION))
+def test_auto_precision_per_cpu_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    fake_cpu(monkeypatch, kind)
+    model = _style_with_int8(tmp_path)
+    assert open_session(model, "cpu", 2, "auto").precision == AUTO_PRECISION[kind]
     variant_file(model, "int8").write_bytes(b"not a model")  # damaged: auto falls back, int8 says why
-    assert open_session(model, "cpu", 2, "auto").precision == "fp32"
+    assert open_session(model, "cpu", 2, "auto").precision == ("bf16" if kind != "avx2" else "fp32")
     with pytest.raises(VidanimeError, match="cannot read"):
         open_session(model, "cpu", 2, "auto", "int8")
 
