@@ -44,8 +44,10 @@ def small_overrides(recipe: str) -> list[str]:
     sets = ["--steps", "3", "--batch-size", "2", "--crop", "64" if recipe == "dcgan" else "32"]
     if recipe in ("whitebox", "animegan", "animeganv2", "cartoongan"):
         sets += ["--set", "init_steps=1"]
-    if recipe in ("cel-distill", "cel-v1-distill", "shinkai-distill", "manga-distill", "whitebox"):
+    if recipe in ("cel-distill", "cel-v1-distill", "cel-v3-distill", "shinkai-distill", "manga-distill", "whitebox"):
         sets += ["--set", "generator_kwargs.width=8"]
+    if recipe == "cel-v3-distill":  # the discriminator steers from step 2 of 3
+        sets += ["--set", "adversarial_from=1", "--set", "d_width=8"]
     return sets
 
 
@@ -87,6 +89,18 @@ def paired(size: int = 48) -> PairedSource:
 def distill_config(out: Path, steps: int, **extra: object) -> TrainConfig:
     hp = apply_overrides(all_recipes()["cel-distill"].hyper_cls(), [f"steps={steps}", "w_perceptual=0", "generator_kwargs.width=8", "lr_g=0.003"])
     return TrainConfig("cel-distill", out, hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False, **extra)  # type: ignore[arg-type]
+
+
+def test_cel_v3_student_and_its_discriminator_both_learn(tmp_path: Path) -> None:
+    """The patch discriminator trains beside the student and steers it once the warm-up ends."""
+    hp = apply_overrides(all_recipes()["cel-v3-distill"].hyper_cls(), ["steps=6", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "adversarial_from=4"])
+    config = TrainConfig("cel-v3-distill", tmp_path / "v3", hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+    Trainer(config, all_recipes()["cel-v3-distill"], paired()).run()
+    rows = [json.loads(x) for x in (tmp_path / "v3" / "log.jsonl").read_text().splitlines()]
+    assert ["d" in r for r in rows] == [False, False, True, True, True, True]  # D from half the warm-up on
+    assert ["adversarial" in r for r in rows] == [False, False, False, False, True, True]  # ... G feels it from adversarial_from
+    saved = torch.load(tmp_path / "v3" / "checkpoints" / "last.pt", weights_only=False)
+    assert "discriminator" in saved["models"] and "discriminator" in saved["optimizers"]
 
 
 def test_supervised_overfit_loss_falls_by_half(tmp_path: Path) -> None:

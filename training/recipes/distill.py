@@ -19,9 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.data.batches import PairedSource
+from training.distributed import unwrap
+from training.losses.adversarial import KINDS, discriminator_loss, generator_term
 from training.losses.content import multi_perceptual_l1
 from training.losses.pixel import gradient_l1, speck_excess
-from training.recipes.base import Amp, Hyper, Recipe, weighted
+from training.models.registry import get_arch
+from training.recipes.base import Amp, Hyper, Recipe, discriminator_step, set_requires_grad, weighted
 from training.recipes.registry import RECIPES
 from training.teacher.pairs import render_pairs
 
@@ -64,6 +67,24 @@ class ShinkaiHyper(DistillHyper):
 
 
 @dataclass
+class CelV3Hyper(DistillHyper):
+    """cel v3: flat fills and crisp lines are where an L1 student fails (it averages them into
+    mush), so a patch discriminator (pix2pix) judges teacher vs student crops on top of L1."""
+
+    teacher: str = "cel-v3"
+    steps: int = 2_000
+    w_adversarial: float = 0.02  # pix2pix: L1 x100 against GAN x1
+    adversarial_from: int = 300  # steps of L1 / gradient / VGG alone before D steers the student
+    gan: str = "lsgan"
+    lr_d: float = 2e-4
+    d_width: int = 32  # PatchGAN ndf: a 70 px receptive field at half pix2pix's width (CPU budget)
+
+    def __post_init__(self) -> None:
+        if self.gan not in KINDS:
+            raise ValueError(f"unknown GAN loss {self.gan!r}; choose {KINDS}")
+
+
+@dataclass
 class MangaHyper(DistillHyper):
     teacher: str = "manga-tone"
     steps: int = 2_000
@@ -86,25 +107,31 @@ class CelDistill(Recipe):
     def optimizers(self, models: dict[str, nn.Module]) -> dict[str, torch.optim.Optimizer]:
         return {"generator": torch.optim.Adam(models["generator"].parameters(), lr=self.hp.lr_g, betas=(self.hp.beta1, self.hp.beta2))}
 
-    def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
+    def schedule(self, step: int, opt: torch.optim.Optimizer) -> None:
+        """Cosine decay to 5 % over the run: the last steps polish instead of bouncing."""
         hp: DistillHyper = self.hp  # type: ignore[assignment]
-        g = models["generator"]
-        # cosine decay to 5 % over the run: the last steps polish instead of bouncing
         progress = min(1.0, step / max(1, hp.steps))
-        for group in opts["generator"].param_groups:
+        for group in opt.param_groups:
             group["lr"] = hp.lr_g * (0.05 + 0.95 * 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item()))
+
+    def imitation_terms(self, step: int, out: torch.Tensor, target: torch.Tensor) -> dict[str, tuple[float, torch.Tensor]]:
+        """How far the student's picture is from the teacher's: pixels, gradients, VGG features."""
+        hp: DistillHyper = self.hp  # type: ignore[assignment]
+        terms = {"l1": (hp.w_l1, F.l1_loss(out, target))}
+        if hp.w_gradient > 0:
+            terms["gradient"] = (hp.w_gradient, gradient_l1(out, target))
+        if hp.w_speck > 0:
+            terms["speck"] = (hp.w_speck, speck_excess(out, target))
+        if self.vgg is not None and hp.w_perceptual > 0 and step % hp.perceptual_every == 0:
+            layers = hp.perceptual_layers.split(",")
+            terms["perceptual"] = (hp.w_perceptual, multi_perceptual_l1(self.vgg, out, target, layers))
+        return terms
+
+    def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
+        self.schedule(step, opts["generator"])
         with amp.autocast():
-            out = self.student(g)(batch["photo"])
-            target = batch["target"]
-            terms = {"l1": (hp.w_l1, F.l1_loss(out, target))}
-            if hp.w_gradient > 0:
-                terms["gradient"] = (hp.w_gradient, gradient_l1(out, target))
-            if hp.w_speck > 0:
-                terms["speck"] = (hp.w_speck, speck_excess(out, target))
-            if self.vgg is not None and hp.w_perceptual > 0 and step % hp.perceptual_every == 0:
-                layers = hp.perceptual_layers.split(",")
-                terms["perceptual"] = (hp.w_perceptual, multi_perceptual_l1(self.vgg, out, target, layers))
-            loss, logged = weighted(terms)
+            out = self.student(models["generator"])(batch["photo"])
+            loss, logged = weighted(self.imitation_terms(step, out, batch["target"]))
         amp.backward_step(loss, opts["generator"])
         logged["total"] = float(loss.detach())
         return logged
@@ -130,6 +157,43 @@ class ShinkaiDistill(CelDistill):
     hyper_cls = ShinkaiHyper
 
 
+class CelV3Distill(CelDistill):
+    name = "cel-v3-distill"
+    summary = "bundled 'cel' v3: slim lightweight student of the drawing cel v3 renderer (L1 + gradient + VGG + PatchGAN teacher vs student)"
+    hyper_cls = CelV3Hyper
+
+    def build_models(self) -> dict[str, nn.Module]:
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        d = get_arch("patchgan").build(ndf=hp.d_width)
+        set_requires_grad(d, False)  # trainable only inside its own step
+        return {"generator": self.build_generator(), "discriminator": d}
+
+    def optimizers(self, models: dict[str, nn.Module]) -> dict[str, torch.optim.Optimizer]:
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        opts = super().optimizers(models)
+        opts["discriminator"] = torch.optim.Adam(models["discriminator"].parameters(), lr=hp.lr_d, betas=(0.5, 0.999))
+        return opts
+
+    def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        self.schedule(step, opts["generator"])
+        adversarial = step >= hp.adversarial_from
+        with amp.autocast():
+            out = models["generator"](batch["photo"])
+            terms = self.imitation_terms(step, out, batch["target"])
+            if adversarial:
+                terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(out), hp.gan))
+            loss, logged = weighted(terms)
+        amp.backward_step(loss, opts["generator"])
+        logged["total"] = float(loss.detach())
+        if step >= hp.adversarial_from // 2:  # D starts half-way through the warm-up, so it knows something when it steers
+            fake = out.detach()
+            logged["d"] = discriminator_step(
+                lambda d: discriminator_loss(hp.gan, real=[(d(batch["target"]), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp
+            )
+        return logged
+
+
 class MangaDistill(CelDistill):
     name = "manga-distill"
     summary = "bundled 'manga': the student learns the manga renderer's tone layer; the exported model ends in a fixed line screen"
@@ -144,3 +208,4 @@ RECIPES.register(CelDistill)
 RECIPES.register(MangaDistill)
 RECIPES.register(ShinkaiDistill)
 RECIPES.register(CelV1Distill)
+RECIPES.register(CelV3Distill)

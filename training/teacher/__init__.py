@@ -15,6 +15,12 @@ def _cel() -> tuple[Shade, dict[str, object]]:
     return cel_shade, CelParams().as_dict()
 
 
+def _cel_v3() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.cel_v3 import CelV3Params, cel_v3_shade
+
+    return cel_v3_shade, CelV3Params().as_dict()
+
+
 def _cel_v1() -> tuple[Shade, dict[str, object]]:
     from training.teacher.cel_v1 import CelParams, cel_shade
 
@@ -34,4 +40,4 @@ def _manga_tone() -> tuple[Shade, dict[str, object]]:
 
 
 # name -> () -> (render function, its parameters, for cache keys and model cards)
-TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "shinkai": _shinkai, "manga-tone": _manga_tone}
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "shinkai": _shinkai, "manga-tone": _manga_tone}

@@ -1,0 +1,88 @@
+"""The cel v3 teacher draws: texture out, flat fills, lines only on real borders, painted skies."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from test_style_quality import textured
+
+pytest.importorskip("skimage")  # the training extra
+
+from training.teacher.cel import to_lab  # noqa: E402
+from training.teacher.cel_v3 import CelV3Params, cel_v3_shade, l0_smooth, short_strokes  # noqa: E402
+
+
+def scene(h: int = 200, w: int = 280, seed: int = 1) -> np.ndarray:
+    """A blue sky over green textured ground, and a red house with a hard outline."""
+    rng = np.random.default_rng(seed)
+    y = np.mgrid[0:h, 0:w][0].astype(np.float32)
+    img = np.zeros((h, w, 3), np.float32)
+    img[:] = np.stack([150 + 0.3 * y, 170 + 0.3 * y, 205 + 0 * y], -1)  # a hazy photographed sky: a vertical gradient (RGB)
+    img += rng.normal(0, 2.0, img.shape)  # sensor noise
+    ground = slice(h // 2, h)
+    img[ground] = (70, 130, 50)
+    img[ground] += rng.normal(0, 18, img[ground].shape)  # grass texture
+    img[70:150, 100:180] = (200, 40, 35)  # a house, straddling the horizon
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def test_l0_smoothing_keeps_steps_and_flattens_noise() -> None:
+    rng = np.random.default_rng(0)
+    x = np.zeros((64, 64, 1), np.float32)
+    x[:, 32:] = 1.0
+    noisy = x + rng.normal(0, 0.05, x.shape).astype(np.float32)
+    out = l0_smooth(noisy, 0.02)
+    assert out[:, 4:28].std() < 0.01 and out[:, 36:60].std() < 0.01  # flat fills
+    assert abs(out[:, 36:60].mean() - out[:, 4:28].mean() - 1.0) < 0.1  # the step survives at full height
+
+
+def test_texture_becomes_flat_fill_and_the_house_gets_an_outline() -> None:
+    img = scene()
+    out = cel_v3_shade(img, CelV3Params(sky=False))
+    def texture(x: np.ndarray) -> float:
+        x = x.astype(np.float32)
+        return float(np.abs(x - cv2.GaussianBlur(x, (0, 0), 4)).mean())
+
+    assert texture(out[160:190, 20:80]) < 0.2 * texture(img[160:190, 20:80])  # painted, not photographed
+    lab = to_lab(out.astype(np.float32) / 255)
+    border = lab[75:145, 97:104, 0].min(axis=1)  # across the house's left wall
+    inside = lab[75:145, 130:150, 0].mean()
+    assert np.median(border) < 0.6 * inside  # a dark line on the border
+    line = lab[75:145, 97:104][np.arange(70), lab[75:145, 97:104, 0].argmin(axis=1)]
+    assert np.median(np.hypot(line[:, 1], line[:, 2])) > 5  # ... in a hue of its own, not grey
+
+
+def test_no_lines_in_texture() -> None:
+    rng = np.random.default_rng(3)
+    grass = np.clip(np.array((70, 130, 50), np.float32) + rng.normal(0, 18, (160, 200, 3)), 0, 255).astype(np.uint8)
+    out = cel_v3_shade(grass, CelV3Params(sky=False))
+    lab = to_lab(out.astype(np.float32) / 255)
+    assert (lab[..., 0] < 0.6 * np.median(lab[..., 0])).mean() < 0.002  # no crack lines across the fill
+
+
+def test_the_sky_is_repainted_as_a_clean_gradient() -> None:
+    img = scene()
+    out = cel_v3_shade(img)
+    sky_in, sky_out = to_lab(img[5:60, 10:90].astype(np.float32) / 255), to_lab(out[5:60, 10:90].astype(np.float32) / 255)
+    assert sky_out[..., 2].mean() < sky_in[..., 2].mean() - 3  # a bluer, painted blue
+    rows = sky_out[..., 0].mean(axis=1, keepdims=True)
+    assert np.abs(sky_out[..., 0] - rows).mean() < 0.3  # no noise left: every row one tone
+    assert np.all(np.diff(cv2.GaussianBlur(rows, (1, 9), 0)[4:-4, 0]) > -0.2)  # and it brightens toward the horizon
+
+
+def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel() -> None:
+    img = textured(200, 260)
+    p = CelV3Params(face_lambda=CelV3Params().l0_lambda)  # no face detector in the loop
+    a = cel_v3_shade(img[:-1, :-1].copy(), p)
+    b = cel_v3_shade(img[1:, 1:].copy(), p)
+    diff = np.abs(a[12:-12, 12:-12].astype(int) - b[11:-13, 11:-13])  # away from the borders
+    assert diff.mean() < 2.0 and np.percentile(diff, 95) <= 16
+
+
+def test_short_strokes_are_dropped_long_ones_kept() -> None:
+    mask = np.zeros((50, 80), bool)
+    mask[10, 5:60] = True  # a long line
+    mask[30:34, 30:34] = True  # a dot
+    short = short_strokes(mask, 20)
+    assert short[30:34, 30:34].all() and not short[10].any()

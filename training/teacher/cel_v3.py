@@ -1,0 +1,284 @@
+"""The "cel" v3 teacher: a renderer that draws the photo instead of filtering it.
+
+v2 kept the photo's fine detail and judges rated it a smoothed photo (1.7 of 10). v3 throws the
+texture away and redraws what is left, in CIE Lab:
+
+1. structure - bilateral passes, then L0 gradient smoothing (Xu et al. 2011): texture goes, the
+               picture becomes flat patches with sharp borders (foliage into clumps, ground,
+               water and snow into fills)
+2. colour    - each patch keeps its own flat colour; lightness inside it is drawn in up to three
+               cel tones (shadow / base / light) from the smoothed photo's shading, so a face or
+               a wall gets a shadow shape, not a gradient
+3. sky       - sky found from colour, brightness, low texture and connection to the top edge is
+               repainted: a smooth vertical gradient with flat, crisp clouds and a light shade
+4. ink       - lines only where two patches of clearly different colour meet (never from the
+               photo's texture), anti-aliased, short fragments dropped, dark in the patch's own hue
+5. palette   - blacks pulled down, saturation up, no grey haze
+
+All steps are dense filters or global solves on the whole picture (no tiles, no random seeds), so
+a one-pixel shift of the photo shifts the drawing by one pixel, up to border effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+import scipy.fft as sfft
+
+from training.data.filters import small_components, to_float, to_uint8
+from training.teacher.cel import face_mask, from_lab, to_lab
+
+
+@dataclass(frozen=True)
+class CelV3Params:
+    pre_passes: int = 2  # bilateral passes before L0: noise and fine texture out
+    pre_diameter: int = 7
+    pre_sigma_colour: float = 14.0  # Lab units
+    l0_lambda: float = 0.015  # L0 weight on non-zero gradients: larger = bigger, flatter patches
+    l0_beta_max: float = 1e5
+    l0_kappa: float = 2.0
+    face_lambda: float = 0.004  # inside faces: smaller patches, so eyes and mouths survive
+    tone_sigma: float = 4.0  # px, smoothing of the shading that decides the cel tones
+    tone_step: float = 9.0  # L units of shading that switch a pixel to the shadow / light tone
+    tone_sharpness: float = 3.0  # softness of the switch (anti-aliased tone borders)
+    shadow_depth: float = 10.0  # L units the shadow tone sits below the patch's base
+    shadow_blue: float = 4.0  # shadows lean cool (b* down), as painted shadows do
+    light_lift: float = 7.0
+    tone_min_area: int = 150  # px: smaller tone islands are painted over
+    ink_threshold: float = 5.0  # Lab step across a coarse border that may continue a line
+    ink_full: float = 10.0  # ... and that starts one
+    ink_sigma: float = 0.7  # px: the anti-aliasing blur of the one-pixel line
+    ink_gain: float = 2.6  # ... and its gain: lines about two pixels wide, soft-edged
+    ink_min_length: int = 24  # px: strokes shorter than this (bounding box) are dropped
+    coarse_lambda: float = 0.025  # L0 weight of the coarse picture the lines are drawn from
+    ink_lightness: float = 0.35  # ink = patch colour with its L scaled by this (its own hue, dark)
+    ink_chroma: float = 0.8
+    sky: bool = True
+    sky_texture: float = 4.0  # L units of local deviation under which a top region may be sky
+    cloud_step: float = 6.0  # L units above the sky's gradient that make a cloud
+    sky_a: float = -4.0  # the painted sky's hue (Lab a*, b*): a clear anime blue
+    sky_b: float = -38.0
+    saturation: float = 1.5
+    midtone_gamma: float = 0.85  # < 1 lifts the mid tones: painted backgrounds are bright
+    black_point: float = 0.8  # percentile of L pulled to ink black
+    white_point: float = 99.7  # percentile of L pushed to near white
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _gradient_otf(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Real-input Fourier transforms of the forward-difference kernels (circular), for the L0 solve."""
+    h, w = shape
+    fx = np.zeros((h, w), np.float32)
+    fx[0, 0], fx[0, -1] = -1.0, 1.0
+    fy = np.zeros((h, w), np.float32)
+    fy[0, 0], fy[-1, 0] = -1.0, 1.0
+    return sfft.rfft2(fx), sfft.rfft2(fy)
+
+
+def l0_smooth(image: np.ndarray, lam: float | np.ndarray, beta_max: float = 1e5, kappa: float = 2.0) -> np.ndarray:
+    """L0 gradient minimisation (Xu, Lu, Xu & Jia, SIGGRAPH Asia 2011) of an (H, W, C) float image.
+
+    Keeps only gradients that pay for themselves: the result is piecewise flat with sharp steps.
+    ``lam`` may be a per-pixel map (smaller inside faces). The image is mirror-padded so the
+    circular FFT solve does not wrap one border onto the other; single-precision real FFTs.
+    """
+    pad = 16
+    ih, iw = image.shape[:2]
+    extra_h, extra_w = sfft.next_fast_len(ih + 2 * pad, real=True) - ih - pad, sfft.next_fast_len(iw + 2 * pad, real=True) - iw - pad
+    x = cv2.copyMakeBorder(image, pad, extra_h, pad, extra_w, cv2.BORDER_REFLECT).reshape(ih + pad + extra_h, iw + pad + extra_w, -1)
+    lam_map = np.broadcast_to(np.asarray(lam, np.float32), image.shape[:2])
+    lam_map = cv2.copyMakeBorder(np.ascontiguousarray(lam_map), pad, extra_h, pad, extra_w, cv2.BORDER_REFLECT)
+    h, w, _ = x.shape
+    otf_x, otf_y = _gradient_otf((h, w))
+    denom_grad = (np.abs(otf_x) ** 2 + np.abs(otf_y) ** 2)[..., None]
+    cx, cy = np.conj(otf_x)[..., None], np.conj(otf_y)[..., None]
+    f_image = sfft.rfft2(x, axes=(0, 1))
+    s = x.copy()
+    beta = 2.0 * float(lam_map.min())
+    while beta < beta_max:
+        gx = np.roll(s, -1, axis=1) - s
+        gy = np.roll(s, -1, axis=0) - s
+        keep = ((gx**2 + gy**2).sum(axis=2) > lam_map / beta)[..., None]
+        gx *= keep
+        gy *= keep
+        numer = f_image + beta * (cx * sfft.rfft2(gx, axes=(0, 1)) + cy * sfft.rfft2(gy, axes=(0, 1)))
+        s = sfft.irfft2(numer / (1.0 + beta * denom_grad), s=(h, w), axes=(0, 1)).astype(np.float32)
+        beta *= kappa
+    return s[pad : pad + ih, pad : pad + iw].reshape(image.shape)
+
+
+def _lab_scaled(lab: np.ndarray) -> np.ndarray:
+    """Lab brought to about 0..1 per channel, so one L0 weight fits lightness and colour."""
+    return np.stack([lab[..., 0] / 100.0, lab[..., 1] / 100.0, lab[..., 2] / 100.0], axis=2).astype(np.float32)
+
+
+def _lab_unscaled(x: np.ndarray) -> np.ndarray:
+    return (x * 100.0).astype(np.float32)
+
+
+def structure(lab: np.ndarray, p: CelV3Params, faces: np.ndarray) -> np.ndarray:
+    """Flat patches with sharp borders: bilateral passes, L0 smoothing, a 3x3 median."""
+    out = lab
+    for _ in range(p.pre_passes):
+        out = cv2.bilateralFilter(out, p.pre_diameter, p.pre_sigma_colour, p.pre_diameter / 2, borderType=cv2.BORDER_REFLECT)
+    lam = p.l0_lambda + (p.face_lambda - p.l0_lambda) * faces
+    flat = _lab_unscaled(l0_smooth(_lab_scaled(out), lam, p.l0_beta_max, p.l0_kappa))
+    return cv2.medianBlur(flat, 3)  # L0 keeps a lone outlier pixel whose contrast pays for its four edges: no specks
+
+
+def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """Lightness in up to three tones per patch: the patch's flat L, a shadow where the photo's
+    smoothed shading is ``tone_step`` darker than the patch, a light tone where it is lighter."""
+    dev = cv2.GaussianBlur(shading - flat, (0, 0), p.tone_sigma, borderType=cv2.BORDER_REFLECT)
+    s = p.tone_sharpness
+    shadow = 0.5 + 0.5 * np.tanh(s * (-dev - p.tone_step) / p.tone_step)
+    light = 0.5 + 0.5 * np.tanh(s * (dev - p.tone_step) / p.tone_step)
+    for mask in (shadow, light):  # islands of tone smaller than a brush stroke are painted over
+        mask[small_components(mask > 0.5, p.tone_min_area)] = 0.0
+    return shadow.astype(np.float32), light.astype(np.float32)
+
+
+def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """Sky: bright or blue, low texture, and connected to the top edge (a 0/1 float mask)."""
+    h, w = texture.shape
+    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    bluish = ((b < -8) & (a < 10) & (L > 45) & (texture < p.sky_texture)).astype(np.uint8)
+    pale = ((L > 72) & (np.hypot(a, b) < 14) & (texture < 2.5 * p.sky_texture)).astype(np.uint8)  # clouds are textured
+    band = max(2, h // 50)
+    opened = cv2.morphologyEx(bluish | pale, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, comp = cv2.connectedComponents(opened, connectivity=4)
+    sky = np.zeros((h, w), bool)
+    for label in np.unique(comp[:band][opened[:band] > 0]):
+        region = comp == label
+        blue_share = bluish[region].mean()
+        top_share = region[0].mean()
+        # blue sky (with its clouds), or an overcast sky spanning most of the top edge
+        if blue_share > 0.3 or top_share > 0.4:
+            sky |= region
+    if sky.sum() < 0.03 * h * w:
+        return np.zeros((h, w), np.float32)
+    # clouds and birds inside the sky belong to it: fill its holes
+    filled = sky.astype(np.uint8)
+    inv = (1 - filled).astype(np.uint8)
+    n2, holes, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
+    for i in range(1, n2):
+        x, y, bw, bh, area = stats[i]
+        touches_bottom_or_sides = y + bh >= h or x == 0 or x + bw >= w
+        if not touches_bottom_or_sides and area < 0.05 * h * w:
+            filled[holes == i] = 1
+    return filled.astype(np.float32)
+
+
+def paint_sky(lab: np.ndarray, flat: np.ndarray, sky: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """A vertical gradient fitted to the sky's clear part, flat clouds with one soft shade."""
+    h, w = sky.shape
+    ys = np.arange(h, dtype=np.float32)[:, None] * np.ones((1, w), np.float32)
+    inside = sky > 0.5
+    smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
+    L = smooth[..., 0]
+    # fit L, a, b = c0 + c1 y + c2 y^2 on the clearest (least bright, most chromatic) sky pixels
+    clear = inside & (L <= np.percentile(L[inside], 60))
+    if clear.sum() < 50:
+        clear = inside
+    yn = ys[clear] / h
+    basis = np.stack([np.ones_like(yn), yn, yn * yn], axis=1)
+    yall = ys / h
+    gradient = np.empty_like(lab)
+    for c in range(3):
+        coef, *_ = np.linalg.lstsq(basis, smooth[..., c][clear], rcond=None)
+        gradient[..., c] = coef[0] + coef[1] * yall + coef[2] * yall * yall
+    # painted skies are a clean blue whatever the camera saw: hue pulled toward a sky blue, lightness
+    # kept from the photo's own gradient but never grey
+    gradient[..., 1] = 0.5 * gradient[..., 1] + 0.5 * p.sky_a
+    gradient[..., 2] = np.minimum(0.5 * gradient[..., 2] + 0.5 * p.sky_b, -12.0)
+    gradient[..., 0] = np.clip(gradient[..., 0], 55.0, 92.0)
+    # clouds: brighter than the gradient, smoothed so their borders are long curves, not noise
+    lift = cv2.GaussianBlur(L - gradient[..., 0], (0, 0), 3.0)
+    cloud = 0.5 + 0.5 * np.tanh((lift - p.cloud_step) / 2.0)
+    cloud *= sky
+    cloud_body = cv2.GaussianBlur(L, (0, 0), 6.0)
+    inner = 0.5 + 0.5 * np.tanh((cloud_body - (gradient[..., 0] + 3 * p.cloud_step)) / 2.5)
+    cloud_col = np.empty_like(lab)
+    cloud_col[..., 0] = np.clip(gradient[..., 0] + 10, 88, 99) * inner + np.clip(gradient[..., 0] + 4, 78, 92) * (1 - inner)
+    cloud_col[..., 1] = 1.0 + 2.0 * (1 - inner)  # white clouds with a cool lavender shade
+    cloud_col[..., 2] = -2.0 - 8.0 * (1 - inner)
+    painted = gradient * (1 - cloud[..., None]) + cloud_col * cloud[..., None]
+    soft = cv2.GaussianBlur(sky, (0, 0), 1.5)[..., None]
+    return (painted * soft + flat * (1 - soft)).astype(np.float32)
+
+
+def short_strokes(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """Pixels of 8-connected strokes whose bounding box is shorter than ``min_length`` on its
+    long side: dots and the small closed loops texture leaves behind."""
+    _, comp, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    extent = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT])
+    short = extent < min_length
+    short[0] = False
+    return short[comp]
+
+
+def ink(coarse: np.ndarray, p: CelV3Params, sky: np.ndarray) -> np.ndarray:
+    """Thin anti-aliased lines in [0, 1] on the borders of the coarse structure's patches.
+
+    Edges are found once (non-maximum suppressed, hysteresis, so one pixel wide) on the coarse
+    picture, where only large patches survive: texture gets no outline at all.
+    """
+    gradients = []
+    for c, weight in ((0, 1.0), (1, 0.8), (2, 0.8)):
+        ch = cv2.GaussianBlur(coarse[..., c], (0, 0), 0.7) * weight
+        gradients.append((cv2.Sobel(ch, cv2.CV_32F, 1, 0, ksize=3), cv2.Sobel(ch, cv2.CV_32F, 0, 1, ksize=3)))
+    mags = np.stack([gx * gx + gy * gy for gx, gy in gradients])
+    pick = mags.argmax(axis=0)
+    dx = np.choose(pick, [g[0] for g in gradients])
+    dy = np.choose(pick, [g[1] for g in gradients])
+    scale = 2.0  # Sobel of a unit step is 4; int16 keeps a quarter unit
+    edges = cv2.Canny(np.clip(dx * scale, -32767, 32767).astype(np.int16), np.clip(dy * scale, -32767, 32767).astype(np.int16),
+                      4 * scale * p.ink_threshold, 4 * scale * p.ink_full, L2gradient=True) > 0
+    edges &= sky < 0.5  # the painted sky keeps no photo lines
+    edges[short_strokes(edges, p.ink_min_length)] = False
+    line = cv2.GaussianBlur(edges.astype(np.float32), (0, 0), p.ink_sigma)
+    return np.clip(line * p.ink_gain, 0.0, 1.0).astype(np.float32)
+
+
+def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """Rich blacks, near whites and more saturation: the picture's own range, stretched."""
+    L = lab[..., 0]
+    lo, hi = np.percentile(L, [p.black_point, p.white_point])
+    lo, hi = min(lo, 20.0), max(hi, 80.0)  # lift haze, never stretch a low-contrast picture into black
+    out = lab.copy()
+    # colour cast out (half of a grey-world correction), then chroma up
+    for c in (1, 2):
+        out[..., c] -= 0.5 * float(np.median(out[..., c]))
+    stretched = np.clip((L - lo) / max(hi - lo, 1.0), 0.0, 1.0)
+    out[..., 0] = 98.0 * stretched**p.midtone_gamma
+    out[..., 1:] *= p.saturation
+    return out
+
+
+def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
+    """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
+    p = params or CelV3Params()
+    lab = to_lab(to_float(image))
+    faces = np.clip(face_mask(image), 0.0, 1.0)
+    flat = structure(lab, p, faces)
+    shading = cv2.bilateralFilter(lab[..., 0], 9, 10.0, 4.0)
+    shadow, light = cel_tones(flat[..., 0], shading, p)
+    drawn = flat.copy()
+    drawn[..., 0] += -p.shadow_depth * shadow + p.light_lift * light
+    drawn[..., 2] -= p.shadow_blue * shadow
+    texture = np.sqrt(np.maximum(cv2.GaussianBlur(lab[..., 0] ** 2, (0, 0), 3) - cv2.GaussianBlur(lab[..., 0], (0, 0), 3) ** 2, 0))
+    sky = sky_mask(lab, texture, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
+    if sky.any():
+        drawn = paint_sky(lab, drawn, sky, p)
+    coarse = _lab_unscaled(l0_smooth(_lab_scaled(flat), p.coarse_lambda + (p.face_lambda - p.coarse_lambda) * faces, p.l0_beta_max, p.l0_kappa))
+    lines = ink(coarse, p, sky)
+    drawn = palette(drawn, p)
+    inked = drawn.copy()
+    inked[..., 0] = drawn[..., 0] * p.ink_lightness
+    inked[..., 1:] = drawn[..., 1:] * p.ink_chroma
+    out = drawn + lines[..., None] * (inked - drawn)
+    return to_uint8(from_lab(out))
