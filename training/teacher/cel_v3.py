@@ -47,16 +47,16 @@ class CelV3Params:
     shadow_blue: float = 4.0  # shadows lean cool (b* down), as painted shadows do
     light_lift: float = 7.0
     tone_min_area: int = 150  # px: smaller tone islands are painted over
-    ink_threshold: float = 5.0  # Lab step across a coarse border that may continue a line
-    ink_full: float = 10.0  # ... and that starts one
-    ink_sigma: float = 0.7  # px: the anti-aliasing blur of the one-pixel line
-    ink_gain: float = 2.6  # ... and its gain: lines about two pixels wide, soft-edged
+    ink_threshold: float = 4.0  # Lab step across a coarse border that may continue a line
+    ink_full: float = 8.0  # ... and that starts one
+    ink_sigma: float = 0.8  # px: the anti-aliasing blur of the one-pixel line
+    ink_gain: float = 3.5  # ... and its gain: lines about two and a half pixels wide, soft-edged
     ink_min_length: int = 24  # px: strokes shorter than this (bounding box) are dropped
     coarse_lambda: float = 0.025  # L0 weight of the coarse picture the lines are drawn from
     ink_lightness: float = 0.35  # ink = patch colour with its L scaled by this (its own hue, dark)
     ink_chroma: float = 0.8
     sky: bool = True
-    sky_texture: float = 4.0  # L units of local deviation under which a top region may be sky
+    sky_texture: float = 6.0  # L units of local deviation under which a top region may be sky
     cloud_step: float = 6.0  # L units above the sky's gradient that make a cloud
     sky_a: float = -4.0  # the painted sky's hue (Lab a*, b*): a clear anime blue
     sky_b: float = -38.0
@@ -146,19 +146,26 @@ def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray
     """Sky: bright or blue, low texture, and connected to the top edge (a 0/1 float mask)."""
     h, w = texture.shape
     L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
-    bluish = ((b < -8) & (a < 10) & (L > 45) & (texture < p.sky_texture)).astype(np.uint8)
-    pale = ((L > 72) & (np.hypot(a, b) < 14) & (texture < 2.5 * p.sky_texture)).astype(np.uint8)  # clouds are textured
+    bluish = ((b < -5) & (a < 10) & (L > 45) & (texture < p.sky_texture)).astype(np.uint8)
+    pale = ((L > 72) & (np.hypot(a, b) < 14) & (texture < 1.7 * p.sky_texture)).astype(np.uint8)  # clouds are textured
     band = max(2, h // 50)
-    opened = cv2.morphologyEx(bluish | pale, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    n, comp = cv2.connectedComponents(opened, connectivity=4)
+
+    def high_parts_touching_top(mask: np.ndarray) -> list[np.ndarray]:
+        opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+        _, comp = cv2.connectedComponents(opened, connectivity=4)
+        parts = [comp == label for label in np.unique(comp[:band][opened[:band] > 0])]
+        return [r for r in parts if r[: int(0.6 * h)].sum() >= 0.85 * r.sum()]  # never a wall or road running down
+
+    # blue sky is found on its own (a pale neighbour - a white wall, an elephant's head - must not
+    # ride in on it); clouds inside it are its holes, filled below; with no blue sky, a pale
+    # region spanning the top is an overcast one
     sky = np.zeros((h, w), bool)
-    for label in np.unique(comp[:band][opened[:band] > 0]):
-        region = comp == label
-        blue_share = bluish[region].mean()
-        top_share = region[0].mean()
-        # blue sky (with its clouds), or an overcast sky spanning most of the top edge
-        if blue_share > 0.3 or top_share > 0.4:
-            sky |= region
+    for region in high_parts_touching_top(bluish):
+        sky |= region
+    if not sky.any():
+        for region in high_parts_touching_top(pale):
+            if region[0].mean() > 0.6:
+                sky |= region
     if sky.sum() < 0.03 * h * w:
         return np.zeros((h, w), np.float32)
     # clouds and birds inside the sky belong to it: fill its holes
@@ -250,9 +257,6 @@ def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
     lo, hi = np.percentile(L, [p.black_point, p.white_point])
     lo, hi = min(lo, 20.0), max(hi, 80.0)  # lift haze, never stretch a low-contrast picture into black
     out = lab.copy()
-    # colour cast out (half of a grey-world correction), then chroma up
-    for c in (1, 2):
-        out[..., c] -= 0.5 * float(np.median(out[..., c]))
     stretched = np.clip((L - lo) / max(hi - lo, 1.0), 0.0, 1.0)
     out[..., 0] = 98.0 * stretched**p.midtone_gamma
     out[..., 1:] *= p.saturation
