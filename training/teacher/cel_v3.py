@@ -36,7 +36,7 @@ class CelV3Params:
     pre_passes: int = 2  # bilateral passes before L0: noise and fine texture out
     pre_diameter: int = 7
     pre_sigma_colour: float = 14.0  # Lab units
-    l0_lambda: float = 0.015  # L0 weight on non-zero gradients: larger = bigger, flatter patches
+    l0_lambda: float = 0.01  # L0 weight on non-zero gradients: larger = bigger, flatter patches
     l0_beta_max: float = 1e5
     l0_kappa: float = 2.0
     face_lambda: float = 0.004  # inside faces: smaller patches, so eyes and mouths survive
@@ -52,8 +52,8 @@ class CelV3Params:
     ink_sigma: float = 0.8  # px: the anti-aliasing blur of the one-pixel line
     ink_gain: float = 3.5  # ... and its gain: lines about two and a half pixels wide, soft-edged
     ink_min_length: int = 24  # px: strokes shorter than this (bounding box) are dropped
-    coarse_lambda: float = 0.025  # L0 weight of the coarse picture the lines are drawn from
-    ink_lightness: float = 0.35  # ink = patch colour with its L scaled by this (its own hue, dark)
+    coarse_lambda: float = 0.018  # L0 weight of the coarse picture the lines are drawn from
+    ink_lightness: float = 0.45  # ink = patch colour with its L scaled by this (its own hue, dark)
     ink_chroma: float = 0.8
     sky: bool = True
     sky_texture: float = 6.0  # L units of local deviation under which a top region may be sky
@@ -62,7 +62,8 @@ class CelV3Params:
     sky_b: float = -38.0
     saturation: float = 1.5
     midtone_gamma: float = 0.85  # < 1 lifts the mid tones: painted backgrounds are bright
-    black_point: float = 0.8  # percentile of L pulled to ink black
+    black_point: float = 0.8  # percentile of L pulled to the darkest paint
+    ink_black: float = 6.0  # L of the darkest paint: rich, not crushed to pure black
     white_point: float = 99.7  # percentile of L pushed to near white
 
     def as_dict(self) -> dict[str, object]:
@@ -258,7 +259,7 @@ def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
     lo, hi = min(lo, 20.0), max(hi, 80.0)  # lift haze, never stretch a low-contrast picture into black
     out = lab.copy()
     stretched = np.clip((L - lo) / max(hi - lo, 1.0), 0.0, 1.0)
-    out[..., 0] = 98.0 * stretched**p.midtone_gamma
+    out[..., 0] = p.ink_black + (98.0 - p.ink_black) * stretched**p.midtone_gamma
     out[..., 1:] *= p.saturation
     return out
 
