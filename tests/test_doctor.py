@@ -4,6 +4,8 @@ error read from its log, the precision per CPU kind, and the JSON a bug report c
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 import onnxruntime as ort
 import pytest
@@ -122,3 +124,14 @@ def test_doctor_screen_and_json_on_a_cpu_only_machine(monkeypatch: pytest.Monkey
     lines = capsys.readouterr().out.splitlines()
     assert [line for line in lines if line.startswith("CUDA ")] == [f"CUDA      {reason}"]  # one line says why
     assert any(line.split()[:3] == ["styles", "cel", "CPU"] for line in lines) and any("libx264 ok" in line for line in lines)
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the Linux library names")
+def test_libraries_found_on_the_loader_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("libcudnn.so.9", "libcublasLt.so.12", "libcublas.so.12.4.5.8", "libcudnn_ops.so.9"):
+        (tmp_path / name).write_bytes(b"")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(tmp_path))
+    found = cuda.find_libraries()
+    assert str(tmp_path / "libcudnn.so.9") in found["cudnn"] and str(tmp_path / "libcublasLt.so.12") in found["cublasLt"]
+    assert not any(str(tmp_path) in f for f in found["cublas"] + found["cudnn"] if not f.endswith((".so.9", ".so.12")))
+    assert cuda.version_gaps({"cudnn": [str(tmp_path / "libcudnn.so.9")], "cublasLt": [str(tmp_path / "libcublasLt.so.12")]}, "cuDNN 9.* and CUDA 13.*") == ["cublasLt is 12, needs 13"]

@@ -108,11 +108,11 @@ def _ldconfig_cache() -> list[str]:
 def find_libraries() -> dict[str, list[str]]:
     """Each CUDA / cuDNN library -> the versioned files found (``libcudnn.so.9``, ``cudnn64_9.dll``)."""
     pattern = "{}64_*.dll" if os.name == "nt" else "lib{}.so.*"
-    cached = _ldconfig_cache()
+    cached, dirs = _ldconfig_cache(), _library_dirs()
     found: dict[str, list[str]] = {}
     for stem in LIBRARIES:
         name = re.compile(rf"^lib{stem}\.so\.\d+$" if os.name != "nt" else rf"^{stem}64_\d+\.dll$")
-        paths = [p for d in _library_dirs() for p in glob.glob(str(d / pattern.format(stem)))] + cached
+        paths = [p for d in dirs for p in glob.glob(str(d / pattern.format(stem)))] + cached
         found[stem] = sorted({p for p in paths if name.match(os.path.basename(p))})
     return found
 
