@@ -69,9 +69,26 @@ def test_tf_style_nhwc_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     convert_and_compare(tmp_path, "shinkai", lambda a: 255 - a, extra=("--batch-size", "3"))  # the user's file is the one used
     capsys.readouterr()
     assert run(["styles", "list"]) == 0
-    rows = [line for line in capsys.readouterr().out.splitlines() if "shinkai" in line]
-    assert any("user" in r and "yes" in r for r in rows)
-    assert any("bundled" in r and "no" in r for r in rows)  # the bundled shinkai is listed as shadowed
+    out = capsys.readouterr().out
+    rows = [line.split() for line in out.splitlines() if line.startswith("shinkai ")]
+    assert [r[-1] for r in rows] == ["user", "bundled*"] and "* not used" in out  # the bundled shinkai is listed as shadowed
+    assert rows[0][1] == "non-commercial"
+
+
+def test_styles_list_fits_80_columns(tmp_path: Path, neg_model: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    long_licence = "Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International; research and personal use only"
+    assert run(["styles", "add", "community-portrait-v2", str(neg_model), "--license", long_licence]) == 0
+    assert run(["styles", "add", "mine", str(neg_model), "--license", "Apache-2.0 (my own photos)"]) == 0
+    monkeypatch.setenv("COLUMNS", "80")
+    capsys.readouterr()
+    assert run(["styles", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    names = sorted(installed_styles())
+    rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in names}
+    assert sorted(rows) == names and len(lines) == len(names) + 3  # header, one line a style, folder, hint
+    assert rows["community-portrait-v2"][1] == "non-commercial" and rows["mine"][1] == "Apache-2.0"
+    assert rows["cel"][1:] == ["MIT", "lightweight", "1.5", "MB", "bundled"]
 
 
 def test_nchw_unit_range_is_probed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,58 +1,71 @@
-"""Render samples/park.mp4: a small procedural scene (sky, sun, hills, a tree, drifting clouds,
-a walking figure) with a two-note tune, so the README's first command has something of ours to
-convert. Deterministic; about 4 s at 24 fps, 640x360, H.264 + AAC.
+"""Cut the bundled sample clip (vidanime/samples/snowboarder.mp4) from a real video: the first few
+seconds, scaled to 640 px wide (even height), H.264 + AAC, with the source's sound.
 
-    python tools/make_sample_clip.py samples/park.mp4
+    python tools/make_sample_clip.py ../shared/data/videos/showlab__Tune-A-Video__data_man-skiing.mp4 \
+        vidanime/samples/snowboarder.mp4
+
+The source and its licence are named in vidanime/samples/README.md; change both together.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import cv2
-import numpy as np
 
-from vidanime.video.synthetic import write_clip
-
-W, H, FPS, SECONDS, RATE = 640, 360, 24, 4, 48000
+WIDTH = 640
 
 
-def scene(t: float, rng_noise: np.ndarray) -> np.ndarray:
-    y = np.linspace(0, 1, H)[:, None, None]
-    sky = (1 - y) * np.array([110, 170, 240]) + y * np.array([200, 225, 250])
-    img = np.broadcast_to(sky, (H, W, 3)).astype(np.float32).copy()
-    cv2.circle(img, (520, 70), 38, (255, 235, 150), -1, cv2.LINE_AA)
-    for i, (cx, cy, r) in enumerate(((120, 80, 30), (300, 60, 24), (450, 110, 20))):
-        x = int((cx + 25 * t * (1 + i * 0.3)) % (W + 80)) - 40
-        for dx, dy, rr in ((0, 0, r), (r, 5, int(r * 0.8)), (-r, 6, int(r * 0.7))):
-            cv2.circle(img, (x + dx, cy + dy), rr, (245, 245, 250), -1, cv2.LINE_AA)
-    xs = np.arange(W)
-    for base, amp, freq, color in ((230, 30, 0.010, (90, 150, 80)), (270, 20, 0.017, (60, 125, 60))):
-        ridge = (base + amp * np.sin(xs * freq + 1.3)).astype(int)
-        for x, top in zip(xs, ridge):
-            img[top:, x] = color
-    img[300:] = np.array([70, 140, 55]) + rng_noise[300:] * 18  # grass texture
-    cv2.rectangle(img, (150, 190), (165, 290), (90, 60, 40), -1)
-    cv2.circle(img, (158, 175), 45, (40, 110, 45), -1, cv2.LINE_AA)
-    px = int(60 + t * 110)
-    cv2.circle(img, (px, 255), 10, (240, 200, 170), -1, cv2.LINE_AA)
-    cv2.rectangle(img, (px - 9, 266), (px + 9, 300), (200, 60, 60), -1)
-    step = int(6 * np.sin(t * 9))
-    cv2.line(img, (px - 4, 300), (px - 4 - step, 318), (40, 40, 90), 5)
-    cv2.line(img, (px + 4, 300), (px + 4 + step, 318), (40, 40, 90), 5)
-    return np.clip(img, 0, 255).astype(np.uint8)
+def even_height(width: int, height: int) -> int:
+    """The height at ``WIDTH`` px wide, rounded to even (H.264's 4:2:0 needs it)."""
+    return round(height * WIDTH / width / 2) * 2
 
 
-def tune(t: np.ndarray) -> np.ndarray:
-    """Two notes a second, each with a short attack."""
-    return 0.15 * np.sin(2 * np.pi * np.where((t % 1) < 0.5, 440, 660) * t) * np.minimum(1, (t % 0.5) * 20)
+def cut(source: Path, out: Path, seconds: float, crf: int) -> None:
+    with av.open(str(source)) as src, av.open(str(out), "w", options={"movflags": "faststart"}) as dst:
+        vin = src.streams.video[0]
+        rate = vin.average_rate or Fraction(30)
+        vout = dst.add_stream("libx264", rate=rate, options={"crf": str(crf), "preset": "slow"})
+        vout.pix_fmt = "yuv420p"
+        vout.width, vout.height = WIDTH, even_height(vin.width, vin.height)
+        ain = src.streams.audio[0] if src.streams.audio else None
+        aout = resampler = None
+        if ain is not None:
+            aout = dst.add_stream("aac", rate=ain.rate)
+            aout.layout = "stereo"
+            aout.bit_rate = 96_000
+            resampler = av.AudioResampler(format="fltp", layout="stereo", rate=ain.rate)
+        for i, frame in enumerate(src.decode(vin)):
+            if frame.time is not None and frame.time >= seconds:
+                break
+            image = cv2.resize(frame.to_ndarray(format="rgb24"), (vout.width, vout.height), interpolation=cv2.INTER_AREA)
+            picture = av.VideoFrame.from_ndarray(image, format="rgb24")
+            picture.pts, picture.time_base = i, 1 / rate
+            dst.mux(vout.encode(picture))
+        dst.mux(vout.encode(None))
+        if ain is not None:
+            src.seek(0)
+            for frame in src.decode(ain):
+                if frame.time is not None and frame.time >= seconds:
+                    break
+                for chunk in resampler.resample(frame):
+                    dst.mux(aout.encode(chunk))
+            dst.mux(aout.encode(None))
 
 
-def main(out: Path) -> None:
-    noise = np.random.default_rng(7).standard_normal((H, W, 1)).astype(np.float32)
-    write_clip(out, lambda i: scene(i / FPS, noise), SECONDS * FPS, FPS, codec_options={"crf": "23", "preset": "slow"}, audio_rate=RATE, soundtrack=tune)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path, nargs="?", default=Path("vidanime/samples/snowboarder.mp4"))
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--crf", type=int, default=20)
+    args = parser.parse_args()
+    cut(args.source, args.out, args.seconds, args.crf)
+    print(f"{args.out}: {args.out.stat().st_size / 1e6:.2f} MB")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "samples/park.mp4"))
+    main()

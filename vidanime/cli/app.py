@@ -14,7 +14,7 @@ import traceback
 import typer
 
 from vidanime import __version__
-from vidanime.cli import bench_cmd, convert_cmd, eval_cmd, export_cmd, preview_cmd, serve_cmd, styles_cmd, train_cmd
+from vidanime.cli import bench_cmd, convert_cmd, doctor_cmd, eval_cmd, export_cmd, preview_cmd, serve_cmd, styles_cmd, train_cmd
 from vidanime.cli.options import optional_values
 from vidanime.errors import Interrupted, VidanimeError
 
@@ -50,6 +50,7 @@ styles_cmd.register(app)
 train_cmd.register(app)
 eval_cmd.register(app)
 bench_cmd.register(app)
+doctor_cmd.register(app)
 
 
 def _fail(message: str, code: int, exc: BaseException | None = None) -> int:

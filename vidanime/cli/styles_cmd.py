@@ -12,6 +12,7 @@ from rich.table import Table
 
 from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import stderr_console
+from vidanime.styles.licences import licence_tag
 from vidanime.styles.registry import installed_styles, resolve_style, shadowed_styles, user_styles_dir
 
 styles_app = typer.Typer(help="List, add, inspect and remove styles (ONNX generators).", no_args_is_help=True)
@@ -23,16 +24,25 @@ def register(app: typer.Typer) -> None:
 
 @styles_app.command("list")
 def list_styles() -> None:
-    """Installed styles: bundled ones and those in the user style folder."""
-    table = Table("name", "source", "active", "arch", "size", "licence", title=f"styles (user folder: {user_styles_dir()})")
+    """Installed styles, one line each: bundled ones and those in the user style folder
+    (licence, contract and model card: vidanime styles info NAME)."""
     shadowed = shadowed_styles()
-    rows = [(style, "yes") for style in installed_styles().values()] + [(style, "no: the user's is used") for style in shadowed.values()]
-    for style, active in sorted(rows, key=lambda row: (row[0].name, row[1] != "yes")):
+    rows = [(style, False) for style in installed_styles().values()] + [(style, True) for style in shadowed.values()]
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("name", no_wrap=True, min_width=max((len(style.name) for style, _ in rows), default=4))
+    for header in ("licence", "arch", "size", "source"):  # these shrink (with an ellipsis), never wrap
+        table.add_column(header, no_wrap=True, overflow="ellipsis")
+    for style, hidden in sorted(rows, key=lambda row: (row[0].name, row[1])):
         side = style.sidecar
-        arch = str(side.get("arch") or (side.get("contract") or {}).get("arch", "?"))
-        licence = str(side.get("license", "?"))
-        table.add_row(style.name, style.source, active, arch, f"{style.path.stat().st_size / 1e6:.1f} MB", licence[:60])
-    Console().print(table)
+        arch = str(side.get("arch") or (side.get("contract") or {}).get("arch", "?")).split(" (")[0]
+        size = f"{style.path.stat().st_size / 1e6:.1f} MB"
+        table.add_row(style.name, licence_tag(side.get("license")), arch, size, style.source + ("*" if hidden else ""))
+    console = Console()
+    console.print(table)
+    if shadowed:
+        console.print("* not used: a user style has the same name", highlight=False)
+    console.print(f"user folder: {user_styles_dir()}", highlight=False, soft_wrap=True)
+    console.print("details: vidanime styles info NAME", highlight=False)
 
 
 @styles_app.command("add")

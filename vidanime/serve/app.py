@@ -30,7 +30,7 @@ from vidanime.styles.registry import DEFAULT_STYLE, installed_styles, resolve_st
 from vidanime.video.decode import VideoReader
 
 STATIC = Path(str(resources.files("vidanime.serve") / "static"))
-SAMPLE = Path(str(resources.files("vidanime.samples") / "park.mp4"))
+SAMPLE = Path(str(resources.files("vidanime.samples") / "snowboarder.mp4"))
 RESOLUTIONS = {"none": None, "full": None, "720": 720, "480": 480, "360": 360}  # "full": older clients' "none"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -180,7 +180,7 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
         (uploads / upload_id).mkdir(parents=True)
         path = uploads / upload_id / "input.mp4"
         shutil.copyfile(SAMPLE, path)
-        return describe(upload_id, path, "video", "park.mp4")
+        return describe(upload_id, path, "video", "snowboarder.mp4")
 
     @app.get("/api/uploads/{upload_id}/preview")
     async def preview(upload_id: str, style: str = DEFAULT_STYLE, quality: str = "auto", resolution: str = "none", strength: float = 1.0) -> Response:

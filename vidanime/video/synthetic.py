@@ -1,4 +1,4 @@
-"""Generated clips with known content: the benchmark's test clip, the bundled sample, the tests'.
+"""Generated clips with known content: the benchmark's test clip and the tests'.
 
 One writer for all of them: frames from a function of the frame index, each at its own
 timestamp (variable frame rate when asked), and a tone as long as the video.

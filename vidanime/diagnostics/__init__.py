@@ -1,0 +1,1 @@
+"""What this machine will use and why: the facts behind ``vidanime doctor``."""
