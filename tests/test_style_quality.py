@@ -14,7 +14,7 @@ from conftest import shared_data
 from vidanime.cli.app import run
 from vidanime.images.io import read_image, write_image
 from vidanime.quality import faces
-from vidanime.quality.style import check_targets, false_contour_share, specks_per_mp, style_figures
+from vidanime.quality.style import V2_TARGETS, check_targets, false_contour_share, luma, specks_per_mp, ssim, style_figures
 
 
 def textured(h: int = 240, w: int = 320, seed: int = 0) -> np.ndarray:
@@ -62,10 +62,19 @@ def test_banding_a_smooth_gradient_is_a_false_contour() -> None:
 
 
 def test_targets_are_judged_both_ways() -> None:
-    good = check_targets({"fine_detail": 0.9, "strong_edges": 0.9, "specks_per_mp": 100, "false_contours_pct": 0.05, "black_lift": -3})
-    bad = check_targets({"fine_detail": 0.6, "strong_edges": 0.9, "specks_per_mp": 900, "false_contours_pct": 0.05, "black_lift": 12})
-    assert all(t["met"] for t in good.values())
-    assert [k for k, t in bad.items() if not t["met"]] == ["fine_detail", "specks_per_mp", "black_lift_abs"]
+    good = check_targets({"ssim_to_photo": 0.7, "strong_edges": 0.7, "specks_per_mp": 100, "false_contours_pct": 0.05, "black_lift": -3})
+    bad = check_targets({"ssim_to_photo": 0.95, "strong_edges": 0.5, "specks_per_mp": 900, "false_contours_pct": 0.05, "black_lift": 12})
+    assert all(t["met"] for t in good.values()) and len(good) == 5
+    assert [k for k, t in bad.items() if not t["met"]] == ["ssim_to_photo", "strong_edges", "specks_per_mp", "black_lift_abs"]
+    v2 = check_targets({"fine_detail": 0.6, "strong_edges": 0.9}, V2_TARGETS)  # the light look's own targets
+    assert [k for k, t in v2.items() if not t["met"]] == ["fine_detail"]
+
+
+def test_ssim_is_one_for_the_photo_and_falls_as_it_is_redrawn() -> None:
+    grey = luma(textured())
+    assert ssim(grey, grey) == pytest.approx(1.0)
+    flat = cv2.GaussianBlur(grey, (0, 0), 3)
+    assert 0.2 < ssim(grey, flat) < 0.9 and ssim(grey, flat) > ssim(grey, np.full_like(grey, grey.mean()))
 
 
 def test_eval_style_command_writes_json_and_grid(tmp_path: Path) -> None:
@@ -78,7 +87,8 @@ def test_eval_style_command_writes_json_and_grid(tmp_path: Path) -> None:
     assert run(["eval", "style", str(photos), str(outs), "--json", str(tmp_path / "r.json"), "--grid", str(tmp_path / "g.png")]) == 0
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["images"] == 3 and len(report["per_image"]) == 3
-    assert report["targets"]["fine_detail"]["met"] is False  # blur is caught
+    assert report["targets"]["strong_edges"]["met"] is False  # blur is mush: caught
+    assert all(0 < row["ssim_to_photo"] < 1 for row in report["per_image"])
     grid = read_image(tmp_path / "g.png")[0]
     assert grid.shape[1] == 2 * 360 + 4 and grid.shape[0] > 3 * 200
 

@@ -51,7 +51,7 @@ def style(
     Ratios are output / photo on grey images: fine detail and strong edges (want ~1: nothing
     blurred away), specks per megapixel, false contours (steps where the photo is smooth: banding),
     black lift (hazy blacks), colour flatness and line coverage, and the share of faces a face
-    detector still finds. Medians are checked against the cel v2 targets.
+    detector still finds, and SSIM to the photo. Medians are checked against the drawn look's guards.
     """
     from vidanime.cli.progress import make_progress
     from vidanime.outputs import write_json

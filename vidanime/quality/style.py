@@ -9,6 +9,9 @@ numbers from different runs compare:
 * false contours share of pixels where the input is smooth (Sobel of the sigma-1 blurred input < 6,
                  eroded 5x5) and the output has a step (Sobel > 24), at 768
 * black lift     1st-percentile luma, output - input, at 768
+* SSIM to photo  mean structural similarity (Wang et al. 2004: Gaussian window sigma 1.5,
+                 K1 0.01, K2 0.03) of the grey output to the grey photo, at long side 512: near 1
+                 means the photo came back filtered, not redrawn
 
 and two descriptive ones: colour flatness (share of pixels whose 5x5 colour spread is under 3
 levels: flat fills) and line coverage (share of pixels 40+ levels darker than their 5x5 closing:
@@ -35,13 +38,24 @@ class StyleFigures:
     black_lift: float
     colour_flatness: float  # share of pixels, output
     line_coverage: float  # share of pixels, output
+    ssim_to_photo: float
 
     def as_dict(self) -> dict[str, float]:
         return {k: round(float(v), 4) for k, v in asdict(self).items()}
 
 
-# The style issue's targets (cel v2); `eval style --json` reports pass / fail against them.
+# The guards of the drawn look (cel v3): changed, not filtered (SSIM), not mush (strong edges), and
+# none of the known artefacts. The look itself is judged by eye (docs/judging); `eval style --json`
+# reports pass / fail against these.
 TARGETS: dict[str, tuple[str, float]] = {
+    "ssim_to_photo": ("<=", 0.85),
+    "strong_edges": (">=", 0.60),
+    "specks_per_mp": ("<=", 500.0),
+    "false_contours_pct": ("<=", 0.10),
+    "black_lift_abs": ("<=", 8.0),
+}
+# cel v2's targets (keep the photo's detail): the light "beautify" look of cel-v2 is measured by them.
+V2_TARGETS: dict[str, tuple[str, float]] = {
     "fine_detail": (">=", 0.80),
     "strong_edges": (">=", 0.85),
     "specks_per_mp": ("<=", 500.0),
@@ -103,6 +117,20 @@ def line_coverage(grey: np.ndarray) -> float:
     return float((closed - grey > 40).mean())
 
 
+def ssim(grey_a: np.ndarray, grey_b: np.ndarray) -> float:
+    """Mean SSIM of two grey images in 0..255 (Gaussian window, sigma 1.5)."""
+    a, b = grey_a.astype(np.float64), grey_b.astype(np.float64)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(x, (11, 11), 1.5, borderType=cv2.BORDER_REFLECT)
+
+    mu_a, mu_b = blur(a), blur(b)
+    var_a, var_b, cov = blur(a * a) - mu_a**2, blur(b * b) - mu_b**2, blur(a * b) - mu_a * mu_b
+    index = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a**2 + mu_b**2 + c1) * (var_a + var_b + c2))
+    return float(index.mean())
+
+
 def style_figures(photo: np.ndarray, output: np.ndarray) -> StyleFigures:
     """All figures for one (photo, stylised output) pair of uint8 RGB images."""
     if output.shape[:2] != photo.shape[:2]:
@@ -118,6 +146,7 @@ def style_figures(photo: np.ndarray, output: np.ndarray) -> StyleFigures:
         black_lift=float(np.percentile(o7, 1) - np.percentile(p7, 1)),
         colour_flatness=colour_flatness(o7_rgb),
         line_coverage=line_coverage(o7),
+        ssim_to_photo=ssim(p5, o5),
     )
 
 
@@ -129,13 +158,13 @@ def medians(figures: list[StyleFigures]) -> dict[str, float]:
     return {k: round(float(np.median([r[k] for r in rows])), 4) for k in rows[0]}
 
 
-def check_targets(summary: dict[str, float]) -> dict[str, dict[str, object]]:
-    """Each target: the measured median, the bound, and whether it is met."""
+def check_targets(summary: dict[str, float], targets: dict[str, tuple[str, float]] | None = None) -> dict[str, dict[str, object]]:
+    """Each target (the v3 guards unless told): the measured median, the bound, and whether it is met."""
     values = dict(summary)
     if "black_lift" in values:
         values["black_lift_abs"] = abs(values["black_lift"])
     out: dict[str, dict[str, object]] = {}
-    for key, (op, bound) in TARGETS.items():
+    for key, (op, bound) in (TARGETS if targets is None else targets).items():
         if key in values:
             v = values[key]
             out[key] = {"value": v, "target": f"{op} {bound:g}", "met": v >= bound if op == ">=" else v <= bound}
