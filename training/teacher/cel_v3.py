@@ -39,6 +39,7 @@ class CelV3Params:
     l0_lambda: float = 0.01  # L0 weight on non-zero gradients: larger = bigger, flatter patches
     l0_beta_max: float = 1e5
     l0_kappa: float = 2.0
+    shape_median: int = 3  # px (3 or 5): median window after L0
     face_lambda: float = 0.004  # inside faces: smaller patches, so eyes and mouths survive
     tone_sigma: float = 4.0  # px, smoothing of the shading that decides the cel tones
     tone_step: float = 9.0  # L units of shading that switch a pixel to the shadow / light tone
@@ -53,6 +54,7 @@ class CelV3Params:
     ink_gain: float = 3.5  # ... and its gain: lines about two and a half pixels wide, soft-edged
     ink_min_length: int = 24  # px: strokes shorter than this (bounding box) are dropped
     coarse_lambda: float = 0.018  # L0 weight of the coarse picture the lines are drawn from
+    face_coarse_lambda: float | None = None  # ... inside faces (None: face_lambda)
     ink_lightness: float = 0.45  # ink = patch colour with its L scaled by this (its own hue, dark)
     ink_chroma: float = 0.8
     sky: bool = True
@@ -128,7 +130,9 @@ def structure(lab: np.ndarray, p: CelV3Params, faces: np.ndarray) -> np.ndarray:
         out = cv2.bilateralFilter(out, p.pre_diameter, p.pre_sigma_colour, p.pre_diameter / 2, borderType=cv2.BORDER_REFLECT)
     lam = p.l0_lambda + (p.face_lambda - p.l0_lambda) * faces
     flat = _lab_unscaled(l0_smooth(_lab_scaled(out), lam, p.l0_beta_max, p.l0_kappa))
-    return cv2.medianBlur(flat, 3)  # L0 keeps a lone outlier pixel whose contrast pays for its four edges: no specks
+    # L0 keeps a lone outlier pixel whose contrast pays for its four edges: a median takes the specks
+    # out, and a wider one rounds the patches' ragged borders into drawn shapes
+    return cv2.medianBlur(flat, p.shape_median)
 
 
 def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> np.ndarray:
@@ -279,7 +283,8 @@ def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.nda
     sky = sky_mask(lab, texture, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
     if sky.any():
         drawn = paint_sky(lab, drawn, sky, p)
-    coarse = _lab_unscaled(l0_smooth(_lab_scaled(flat), p.coarse_lambda + (p.face_lambda - p.coarse_lambda) * faces, p.l0_beta_max, p.l0_kappa))
+    face_coarse = p.face_lambda if p.face_coarse_lambda is None else p.face_coarse_lambda
+    coarse = _lab_unscaled(l0_smooth(_lab_scaled(flat), p.coarse_lambda + (face_coarse - p.coarse_lambda) * faces, p.l0_beta_max, p.l0_kappa))
     lines = ink(coarse, p, sky)
     drawn = palette(drawn, p)
     inked = drawn.copy()
