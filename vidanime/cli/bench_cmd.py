@@ -122,7 +122,7 @@ def check_clip(clip: Path | None) -> Path | None:
 
 
 def check_qualities(qualities: list[str]) -> tuple[str, ...]:
-    from vidanime.pipeline.convert import QUALITY
+    from vidanime.model import QUALITY
 
     for q in qualities:
         if q not in QUALITY:

@@ -116,6 +116,8 @@ def report(outcome: ConvertOutcome, quiet: bool) -> None:
             where = "standard output" if str(r.job.output) == "-" else r.job.output
             stderr_console.print(f"wrote {where}: {r.frames} frame{'s' if r.frames != 1 else ''}{rate}", highlight=False)
         stderr_console.print(f"style {outcome.style.name} ({outcome.arch}) on {outcome.device}", highlight=False)
+        if outcome.precision_note:
+            stderr_console.print(f"precision: {outcome.precision_note}", highlight=False)
     for r in outcome.results:
         for note in r.notes:
             typer.echo(f"note: {r.job.name}: {note}", err=True)

@@ -24,7 +24,8 @@ from fastapi.staticfiles import StaticFiles
 
 from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path, read_image
-from vidanime.pipeline.convert import QUALITY, VIDEO_SUFFIXES, ConvertRequest, cached_stylizer
+from vidanime.model import QUALITY, ModelOptions
+from vidanime.pipeline.convert import VIDEO_SUFFIXES, ConvertRequest
 from vidanime.serve.jobs import Job, JobQueue
 from vidanime.styles.registry import DEFAULT_STYLE, installed_styles, resolve_style
 from vidanime.video.decode import VideoReader
@@ -193,10 +194,8 @@ def create_app(max_upload_mb: int = 2048, ttl_seconds: float = 3600.0, root: Pat
             from vidanime.pipeline.preview import sample_frames
 
             _, frame = sample_frames(path, 1)[0]
-            request = ConvertRequest(source=path, style=style, quality=quality, resolution=RESOLUTIONS[resolution])
-            stylizer, _ = cached_stylizer(resolve_style(style), request, jobs.models)
-            if not is_image_path(path):  # the frame as the conversion will treat it
-                stylizer = stylizer.for_video()
+            model = jobs.models.load(ModelOptions(style=style, quality=quality, resolution=RESOLUTIONS[resolution]))
+            stylizer = model.stylizer("image" if is_image_path(path) else "video")  # as the conversion will treat it
             out = stylizer(frame[None])
             blend = strength_blend(strength)
             out = (blend(frame[None], out) if blend is not None else out)[0]
