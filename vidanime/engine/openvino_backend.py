@@ -1,7 +1,7 @@
 """OpenVINO as a second CPU engine (``--backend openvino``; ``pip install '.[openvino]'``).
 
 It reads the same ONNX file. Faster precisions are tried first and kept only when a probe
-frame comes back within 40 dB PSNR of ONNX Runtime's fp32 answer:
+frame comes back within 40 dB PSNR of the fp32 answer (OpenVINO fp32, the graph as exported):
 - int8, when the style ships a quantized sibling ``NAME.int8.onnx`` (``export-onnx --int8``):
   1.8x fp32 on an AVX2 CPU, more with VNNI / AMX int8 units;
 - bf16 where the CPU has bf16 matrix units (Intel AMX, AVX512-BF16): 4-6x fp32 there;
