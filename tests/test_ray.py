@@ -92,6 +92,15 @@ def test_a_picture(tmp_path: Path, neg_model: Path) -> None:
     assert np.array_equal(read_image(tmp_path / "ray.png")[0], read_image(tmp_path / "one.png")[0])
 
 
+def test_a_model_that_fails_on_the_workers_is_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (src,) = pictures(tmp_path, 1)
+    (tmp_path / "bad.onnx").write_bytes(b"not a model")
+    assert run(["convert", str(src), "--style", str(tmp_path / "bad.onnx"), "-o", str(tmp_path / "out.png"), "--ray"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().startswith("error: cannot load model bad.onnx") and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.png").exists()
+
+
 def test_a_folder_of_pictures(tmp_path: Path, neg_model: Path) -> None:
     pictures(tmp_path / "in", 5)
     common = ["--style", str(neg_model), "--backend", "onnxruntime", "-q"]

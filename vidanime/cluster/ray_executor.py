@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from vidanime.errors import VidanimeError
-from vidanime.model import ModelOptions, load_model
+from vidanime.model import Model, ModelOptions, load_model
 from vidanime.pipeline.executors import Execution
 from vidanime.pipeline.jobs import Job, JobResult, JobSettings, ProgressFactory, no_progress, run_jobs
 from vidanime.pipeline.segments import Segment, convert_segment, finish_segments, plan_segments
@@ -66,7 +66,16 @@ class Stylist:
     """A Ray actor: one loaded model, converting whole files or segments of a video on request."""
 
     def __init__(self, options: ModelOptions) -> None:
-        self.model = load_model(options)
+        try:
+            self._model: Model | VidanimeError = load_model(options)
+        except VidanimeError as exc:  # said by ``describe`` in the user's words, not as a dead actor
+            self._model = exc
+
+    @property
+    def model(self) -> Model:
+        if isinstance(self._model, VidanimeError):
+            raise self._model
+        return self._model
 
     def describe(self) -> tuple[str, str, str]:
         """(architecture, device and engine, precision note) of the loaded model."""
@@ -95,7 +104,6 @@ class RayExecutor:
 
     address: str | None = None  # None / "local": start a local Ray; "auto", "ray://host:port": join one
     workers: int | None = None
-    segment_seconds: float = 10.0  # one video is cut into segments about this long
 
     def run(self, jobs: list[Job], model: ModelOptions, settings: JobSettings, progress: ProgressFactory, keep_going: bool) -> Execution:
         ray = _ray()
@@ -105,7 +113,7 @@ class RayExecutor:
             threads = model.threads or (1 if self.workers else 2)
             options = replace(model, threads=threads, device="cuda" if cuda else "cpu")
             one_video = len(jobs) == 1 and jobs[0].kind == "video" and not keep_going
-            plan = _segments(jobs[0], self.segment_seconds) if one_video else []
+            plan = _segments(jobs[0], settings.segment_seconds) if one_video else []  # --segment-seconds
             pool = _Pool(ray, options, threads, cuda, len(plan) if one_video else len(jobs), self.workers)
             try:
                 arch, device, note = pool.describe()
@@ -195,8 +203,10 @@ class _Pool:
         """The first actor's ``Stylist.describe``, once it has loaded the model."""
         try:
             return self.ray.get(self.actors[0].describe.remote())
-        except Exception as exc:  # noqa: BLE001 - e.g. a model that fails its check on the worker
+        except Exception as exc:  # noqa: BLE001 - a model that fails its check there, a worker lost
             cause = getattr(exc, "cause", None) or exc
+            if isinstance(cause, VidanimeError):
+                raise VidanimeError(str(cause)) from exc
             raise VidanimeError(f"the Ray worker could not load the model: {str(cause).splitlines()[0] if str(cause) else type(cause).__name__}") from exc
 
     def spread(self, units: list[Unit], call: Callable[[Any, Unit], Any], collect: Callable[[Unit, Any], None], poll: Callable[[], None] = lambda: None) -> None:

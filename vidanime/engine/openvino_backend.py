@@ -109,10 +109,11 @@ _ONNX_TYPE_NAMES = {"f32": "tensor(float)", "f16": "tensor(float16)"}
 def read_contract(model_path: Path) -> ModelContract:
     """The contract of ``model_path`` as OpenVINO reads the graph (its ``vidanime.*`` metadata,
     then its shapes), so that no ONNX Runtime session is opened beside OpenVINO's."""
-    import openvino as ov
+    from openvino.frontend import FrontEndManager
 
-    try:
-        model = ov.Core().read_model(str(model_path))
+    try:  # the ONNX reader alone: a file that is not ONNX must not go through every other frontend's logging
+        onnx = FrontEndManager().load_by_framework("onnx")
+        model = onnx.convert(onnx.load(str(model_path)))
     except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError for most things
         raise VidanimeError(f"OpenVINO cannot read {model_path.name}: {str(exc).splitlines()[0]}") from exc
     info = model.get_rt_info()

@@ -84,7 +84,7 @@ class ConvertRequest:
     def executor(self, models: ModelCache | None = None) -> Executor:
         """Ray's with ``--ray``, else this process."""
         if self.ray is not None:
-            return RayExecutor(self.ray, self.ray_workers, self.segment_seconds)
+            return RayExecutor(self.ray, self.ray_workers)
         return LocalExecutor(models)
 
 

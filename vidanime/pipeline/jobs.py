@@ -67,7 +67,7 @@ class JobSettings:
     temporal: str = "flow"
     temporal_strength: float = 0.9
     resume: dict[str, Any] | None = None  # --resume: the run's settings, part of each video's journal key
-    segment_seconds: float = 10.0
+    segment_seconds: float = 10.0  # --resume, and one video over Ray: segments about this long
 
     def video_options(self, model: Model) -> VideoOptions:
         return self.video if self.video.batch_size else replace(self.video, batch_size=model.batch_size)
