@@ -104,7 +104,8 @@ def test_precision_requests_that_cannot_be_met_are_clear_errors(tmp_path: Path, 
 def test_convert_reports_the_precision_it_ran(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clip = make_clip(tmp_path / "clip.mp4", n_frames=4, size=(64, 96))
     assert run(["convert", str(clip), "--style", "cel", "-o", str(tmp_path / "a.mp4")]) == 0
-    assert "openvino int8" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "openvino int8" in err and "precision: int8 (probe" in err and "dB against fp32)" in err  # and why
     assert run(["convert", str(clip), "--style", "cel", "--precision", "fp32", "-o", str(tmp_path / "b.mp4")]) == 0
     assert "openvino fp32" in capsys.readouterr().err
     assert run(["convert", str(clip), "--style", "cel", "--backend", "onnxruntime", "--precision", "int8", "-o", str(tmp_path / "c.mp4")]) == 2
@@ -127,3 +128,32 @@ def test_a_graph_openvino_cannot_read_stays_on_onnxruntime_unless_asked(monkeypa
     assert open_session(neg_model, "cpu", 1, "auto").backend == "onnxruntime"
     with pytest.raises(VidanimeError, match="cannot read"):
         open_session(neg_model, "cpu", 1, "openvino")
+
+
+@needs_openvino
+def test_one_loader_one_engine_built_whole(neg_model: Path) -> None:
+    """The model OpenVINO runs holds no ONNX Runtime session, its engine cannot be changed after
+    it is built, and the contract carries the overrides given to the loader."""
+    import dataclasses
+
+    from vidanime.model import ModelOptions, load_model
+
+    model = load_model(ModelOptions(style=str(neg_model), contract_overrides={"channel_order": "BGR"}))
+    assert model.engine.backend == "openvino" and model.engine.session is None
+    assert model.contract.channel_order == "BGR" and model.contract.arch == "neg" and model.contract.size_multiple == 8
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        model.engine.contract = model.contract  # type: ignore[misc]
+    ort = load_model(ModelOptions(style=str(neg_model), backend="onnxruntime"))
+    assert ort.engine.session is not None and ort.describe() == "cpu"
+    frame = np.random.default_rng(0).integers(0, 256, (1, 24, 40, 3), dtype=np.uint8)
+    assert np.array_equal(model.stylizer("image")(frame), ort.stylizer("image")(frame[..., ::-1].copy())[..., ::-1])
+
+
+def test_the_model_decides_pictures_and_video_frames(neg_model: Path) -> None:
+    from vidanime.model import ModelOptions, load_model
+
+    auto = load_model(ModelOptions(style=str(neg_model)))
+    assert auto.stylizer("image").processing_size(720, 1280) == (720, 1280)  # pictures at full size
+    assert auto.stylizer("video").processing_size(720, 1280) == (540, 960)  # 720p+ video at balanced
+    fast = load_model(ModelOptions(style=str(neg_model), quality="fast"))
+    assert fast.stylizer("image").processing_size(720, 1280) == fast.stylizer("video").processing_size(720, 1280) == (360, 640)

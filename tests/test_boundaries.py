@@ -1,6 +1,7 @@
-"""The house rules, checked on the source: the runtime never needs the training kit to import,
-``training`` is reached from ``vidanime`` only lazily from the CLI commands that need torch, and
-no module-level import cycle exists in either package."""
+"""The house rules, checked on the source: one direction through the house, lab (``tools/``) ->
+``training`` -> ``vidanime``, with ``training`` reached from ``vidanime`` only lazily from the CLI
+commands that need torch; no import cycle of any kind (module-level or inside functions) in either
+package; executors below ``convert`` that never import it back; small functions in the runtime."""
 
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ def test_runtime_reaches_training_only_lazily_and_only_from_the_cli() -> None:
     assert not offenders, offenders
 
 
-def test_no_module_level_import_cycles() -> None:
-    graph = {name: sorted({t for t, top in imports(path) if top and t in MODULES and t != name}) for name, path in MODULES.items()}
+def import_cycles(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Every cycle a depth-first walk of ``graph`` closes (empty when it has none)."""
     state: dict[str, int] = {}
     cycles: list[list[str]] = []
 
@@ -71,7 +72,35 @@ def test_no_module_level_import_cycles() -> None:
     for start in sorted(graph):
         if start not in state:
             visit(start, [start])
-    assert not cycles, cycles
+    return cycles
+
+
+def test_no_import_cycles_not_even_through_lazy_imports() -> None:
+    graph = {name: sorted({t for t, _ in imports(path) if t in MODULES and t != name}) for name, path in MODULES.items()}
+    assert not import_cycles(graph), import_cycles(graph)
+
+
+def test_the_lab_is_never_imported_by_training_or_the_runtime() -> None:
+    lab = {"tools", "lab"} | {p.stem for p in (ROOT / "tools").glob("*.py")}
+    offenders = [f"{name} imports {target}" for name, path in MODULES.items() for target, _ in imports(path) if target.split(".")[0] in lab]
+    assert not offenders, offenders
+
+
+def test_executors_sit_below_convert() -> None:
+    """Workers run the local job runner: nothing an executor imports leads back to ``convert``."""
+    below = [name for name in MODULES if name.startswith("vidanime.cluster") or name in ("vidanime.pipeline.executors", "vidanime.pipeline.jobs")]
+    offenders = [f"{name} imports {target}" for name in below for target, _ in imports(MODULES[name]) if target == "vidanime.pipeline.convert"]
+    assert below and not offenders, offenders
+
+
+def test_no_function_over_80_lines_in_the_runtime() -> None:
+    long = []
+    for name, path in MODULES.items():
+        if name.startswith("vidanime"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 80:  # type: ignore[operator]
+                    long.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")  # type: ignore[operator]
+    assert not long, long
 
 
 def test_the_checker_sees_what_it_must() -> None:
@@ -80,3 +109,4 @@ def test_the_checker_sees_what_it_must() -> None:
     assert "training.models.lightweight" in names
     lazy = [(t, top) for t, top in imports(ROOT / "vidanime" / "cli" / "train_cmd.py") if t.startswith("training")]
     assert lazy and not any(top for _, top in lazy)
+    assert import_cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c", "a"]]

@@ -210,7 +210,7 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_failure_midway_leaves_no_partial_output(tmp_path: Path, neg_model: Path) -> None:
-    from vidanime.pipeline.convert import Job, convert_one_video
+    from vidanime.pipeline.jobs import Job, convert_one_video
     from vidanime.pipeline.video import VideoOptions
 
     src = make_clip(tmp_path / "a.mp4", n_frames=20)

@@ -114,11 +114,15 @@ def test_guided_upsampling_puts_edges_where_the_full_frame_has_them() -> None:
 
 def test_quality_presets_set_the_processing_size() -> None:
     from vidanime.errors import UsageError
-    from vidanime.pipeline.convert import ConvertRequest, quality_scales, validate
+    from vidanime.model import processing_scale
+    from vidanime.pipeline.convert import ConvertRequest, validate
 
     def sizes(quality: str, arch: str = "lightweight", resolution: int | None = None) -> list[tuple[int, int]]:
-        st = Stylizer(lambda x: x, ModelContract("x", "y"), resolution, **quality_scales(quality, arch))  # type: ignore[arg-type]
-        return [s.processing_size(h, w) for s in (st, st.for_video()) for h, w in ((720, 1280), (1080, 1920), (480, 854))]
+        def stylizer(kind: str) -> Stylizer:
+            scale, scale_from = processing_scale(quality, arch, kind)  # type: ignore[arg-type]
+            return Stylizer(lambda x: x, ModelContract("x", "y"), resolution, scale=scale, scale_from=scale_from)
+
+        return [stylizer(kind).processing_size(h, w) for kind in ("image", "video") for h, w in ((720, 1280), (1080, 1920), (480, 854))]
 
     assert ConvertRequest(source=Path("a.mp4")).quality == "auto"
     # auto: pictures at full size; videos from 720p up at 3/4 of their short side; smaller ones full

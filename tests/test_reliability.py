@@ -143,7 +143,7 @@ def test_fuzz_damaged_clips_never_crash_or_leave_files(tmp_path: Path, neg_model
 
 # 4 -----------------------------------------------------------------------------------------------
 def test_folder_mode_survives_an_unexpected_error(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    import vidanime.pipeline.convert as pipeline
+    import vidanime.pipeline.jobs as pipeline
 
     src = tmp_path / "in"
     src.mkdir()

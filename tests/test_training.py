@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -78,6 +79,30 @@ def test_train_refuses_to_clobber_a_run_and_bad_overrides(image_dirs: tuple[Path
     assert "needs --style" in capsys.readouterr().err
     with pytest.raises(UsageError):
         apply_overrides(all_recipes()["dcgan"].hyper_cls(), ["lr_g"])
+
+
+def test_train_is_one_call_like_convert(image_dirs: tuple[Path, Path], tmp_path: Path) -> None:
+    """``training.run.train(request, progress)``: the recipe looked up (an old name too), overrides
+    merged, progress counted up to the steps, and a stopped run resumed where it stopped."""
+    from training.run import TrainRequest, train
+
+    photos, _ = image_dirs
+    seen: dict[str, list[object]] = {}
+
+    def progress(name: str, total: int | None):  # type: ignore[no-untyped-def]
+        seen[name] = [total, 0]
+        return lambda n: seen[name].__setitem__(1, seen[name][1] + n)  # type: ignore[operator]
+
+    request = TrainRequest("cel-distill", photos, tmp_path / "r", steps=4, batch_size=2, crop=32, overrides=["generator_kwargs.width=8"],
+                           device="cpu", stop_at=2, export=False, sample_every=10**6)  # fmt: skip
+    said: list[str] = []
+    first = train(request, progress, said.append)
+    assert (first.recipe, first.result.step, first.result.finished) == ("cel-distill", 2, False) and seen["cel-distill"] == [4, 2]
+    assert said == ["cel-distill: preparing data (3 photos)"]
+    resumed = train(dataclasses.replace(request, stop_at=None, resume=True), progress)
+    assert resumed.result.finished and resumed.result.step == 4 and seen["cel-distill"] == [4, 4]
+    with pytest.raises(UsageError, match="unknown recipe"):
+        train(dataclasses.replace(request, recipe="nope"))
 
 
 def paired(size: int = 48) -> PairedSource:

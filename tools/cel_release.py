@@ -149,7 +149,7 @@ def main(run_dir: Path, data: Path, kid: bool = True) -> dict[str, object]:
         pairs_v2, pairs_v1 = render_set(holdout, work / "v2", student), render_set(holdout, work / "v1", previous)
         f["style_v2"], f["style_v1"] = style_report(pairs_v2), style_report(pairs_v1)
         if kid:  # the style distance to the anime images (reported, not a target)
-            from vidanime.cli.eval_cmd import style_distance
+            from training.metrics.style_distance import style_distance
 
             for name, pairs in (("style_v2", pairs_v2), ("style_v1", pairs_v1)):
                 f[name]["style_distance"] = style_distance([o for _, o in pairs], data / "anime")  # type: ignore[index]

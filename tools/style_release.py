@@ -134,7 +134,7 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         f["temporal"] = {clip: {name: cr.temporal(str(target), data / "videos" / clip, Path(tmp)), "cel": cr.temporal(str(cel), data / "videos" / clip, Path(tmp))} for clip in cr.CLIPS}
         if name != "manga":  # KID to colour anime images says little about black-and-white pages
-            from vidanime.cli.eval_cmd import style_distance
+            from training.metrics.style_distance import style_distance
 
             outs = []
             for i, p in enumerate(photos):

@@ -27,8 +27,8 @@ from skimage.metrics import structural_similarity
 from vidanime.bench.machine import describe
 from vidanime.engine.session import open_session
 from vidanime.engine.stylizer import Stylizer
+from vidanime.model import QUALITY_SCALE
 from vidanime.outputs import write_json
-from vidanime.pipeline.convert import QUALITY_SCALE
 from vidanime.quality.style import fine_detail, luma
 from vidanime.styles.registry import resolve_style
 from vidanime.temporal.metrics import video_frames

@@ -36,17 +36,19 @@ def benchmark(
     import tempfile
 
     from vidanime.bench.runner import QUICK_ARCHS, BenchOptions, run_benchmark
-    from vidanime.cli.training_kit import export_registry_generators, int8_quantizer, training_kit_available
+    from vidanime.cli.training_kit import training_kit_available
 
     work = Path(tempfile.mkdtemp(prefix="vidanime-bench-"))
     kit = training_kit_available()
+    if kit:  # without the training kit: bundled styles and --model files only
+        from training.export.bench_models import export_registry_generators, quantize_for_benchmark
     options = BenchOptions(
         device=device, quick=quick, models=list(model), calibration=calibration, runs=runs, e2e=not no_e2e, work_dir=work,
         clip=check_clip(clip), e2e_qualities=check_qualities(e2e_quality),
-        quantize=int8_quantizer() if kit and not no_int8 else None,
+        quantize=quantize_for_benchmark if kit and not no_int8 else None,
     )  # fmt: skip
     with stderr_console.status("benchmark") as status:
-        if kit:  # without the training kit: bundled styles and --model files only
+        if kit:
             status.update("exporting the registry generators")
             options.registry_models = export_registry_generators(list(arch) or (list(QUICK_ARCHS) if quick else None), work)
         result = run_benchmark(options, lambda s: status.update(s))
@@ -122,7 +124,7 @@ def check_clip(clip: Path | None) -> Path | None:
 
 
 def check_qualities(qualities: list[str]) -> tuple[str, ...]:
-    from vidanime.pipeline.convert import QUALITY
+    from vidanime.model import QUALITY
 
     for q in qualities:
         if q not in QUALITY:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Optional
 
 import typer
 
 from vidanime.cli.options import contract_overrides
-from vidanime.cli.progress import make_progress, stderr_console
+from vidanime.cli.progress import make_progress, stderr_console, tracker
 from vidanime.errors import UsageError
 from vidanime.pipeline.convert import ConvertOutcome, ConvertRequest
 from vidanime.pipeline.convert import convert as run_convert
@@ -95,12 +95,7 @@ def convert(
         start=begin, end=stop, fps=fps, strength=strength, compare=compare, container_format=container_format, ray=ray, ray_workers=ray_workers,
     )  # fmt: skip
     with make_progress(quiet or str(output) == "-" and not sys.stderr.isatty()) as progress:
-
-        def track(name: str, total: int | None) -> Callable[[int], None]:
-            task = progress.add_task(name, total=total)
-            return lambda n: progress.advance(task, n)
-
-        outcome = run_convert(request, track)
+        outcome = run_convert(request, tracker(progress))
     report(outcome, quiet)
     if outcome.failed:
         raise typer.Exit(1)
@@ -116,6 +111,8 @@ def report(outcome: ConvertOutcome, quiet: bool) -> None:
             where = "standard output" if str(r.job.output) == "-" else r.job.output
             stderr_console.print(f"wrote {where}: {r.frames} frame{'s' if r.frames != 1 else ''}{rate}", highlight=False)
         stderr_console.print(f"style {outcome.style.name} ({outcome.arch}) on {outcome.device}", highlight=False)
+        if outcome.precision_note:
+            stderr_console.print(f"precision: {outcome.precision_note}", highlight=False)
     for r in outcome.results:
         for note in r.notes:
             typer.echo(f"note: {r.job.name}: {note}", err=True)

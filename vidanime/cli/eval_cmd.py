@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from vidanime.cli.progress import stderr_console
+from vidanime.errors import VidanimeError
 
 eval_app = typer.Typer(help="Measure conversions: temporal stability, style figures.", no_args_is_help=True)
 
@@ -62,6 +63,10 @@ def style(
         task = progress.add_task("eval style", total=len(pairs))
         report = evaluate_pairs(pairs, lambda: progress.advance(task))
     if reference is not None:
+        try:
+            from training.metrics.style_distance import style_distance
+        except ImportError as exc:
+            raise VidanimeError("--reference needs the training kit: pip install torch==2.13.0 'vidanime[train]'") from exc
         report.style_distance = style_distance([o for _, o in pairs], reference)
     summary = report.summary()
     for key, value in summary["medians"].items():
@@ -79,21 +84,3 @@ def style(
     if grid_path is not None:
         grid(pairs, grid_path)
         stderr_console.print(f"wrote {grid_path}", highlight=False)
-
-
-def style_distance(outputs: list[Path], reference: Path) -> dict[str, object]:
-    """KID between the outputs and a folder of anime images, on the kit's offline VGG16 features."""
-    from vidanime.errors import VidanimeError
-    from vidanime.images.io import is_image_path, read_image
-
-    try:
-        from training.metrics.kid import kid, vgg_features
-    except ImportError as exc:
-        raise VidanimeError("--reference needs the training kit: pip install torch==2.13.0 'vidanime[train]'") from exc
-    refs = sorted(p for p in reference.rglob("*") if p.is_file() and is_image_path(p))
-    if len(refs) < 2:
-        raise VidanimeError(f"--reference {reference}: needs at least two images")
-    a = vgg_features(read_image(p)[0] for p in outputs)
-    b = vgg_features(read_image(p)[0] for p in refs)
-    mean, std = kid(a, b)
-    return {"kid": round(mean, 6), "kid_std": round(std, 6), "features": "HED VGG16 conv5_3, pooled (not Inception: not comparable to published FID/KID)", "reference_images": len(refs)}

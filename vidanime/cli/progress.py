@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -44,3 +46,13 @@ def make_progress(quiet: bool, unit: str = "fps") -> Progress:
         disable=quiet,
         transient=False,
     )
+
+
+def tracker(progress: Progress) -> Callable[[str, "int | None"], Callable[[int], None]]:
+    """The pipelines' progress factory on ``progress``: a bar per name, advanced by what is done."""
+
+    def track(name: str, total: int | None) -> Callable[[int], None]:
+        task = progress.add_task(name, total=total)
+        return lambda n: progress.advance(task, n)
+
+    return track

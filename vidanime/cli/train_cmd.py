@@ -1,4 +1,5 @@
-"""``vidanime train`` and ``vidanime dataset``: the training kit from the command line."""
+"""``vidanime train`` and ``vidanime dataset``: the training kit from the command line. ``train``
+parses its options into a ``training.run.TrainRequest`` and prints the outcome; the kit does the rest."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Optional
 
 import typer
 
-from vidanime.cli.progress import make_progress, stderr_console
+from vidanime.cli.progress import make_progress, stderr_console, tracker
 from vidanime.cli.training_kit import require_training
-from vidanime.errors import UsageError, VidanimeError
+from vidanime.errors import UsageError
 
 dataset_app = typer.Typer(help="Prepare training data: frames from videos, edge-smoothed negatives.", no_args_is_help=True)
 
@@ -17,23 +18,6 @@ dataset_app = typer.Typer(help="Prepare training data: frames from videos, edge-
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.add_typer(dataset_app, name="dataset")
-
-
-def read_image_list(source: Path) -> list[Path]:
-    """A folder (searched recursively) or a text file with one image path per line."""
-    from training.data.batches import list_images
-
-    if source.is_file() and source.suffix == ".txt":
-        base = source.parent
-        paths = [(base / line.strip()) if not Path(line.strip()).is_absolute() else Path(line.strip())
-                 for line in source.read_text().splitlines() if line.strip() and not line.startswith("#")]  # fmt: skip
-        missing = [p for p in paths if not p.is_file()]
-        if missing:
-            raise VidanimeError(f"{source.name}: {len(missing)} listed images are missing, e.g. {missing[0]}")
-        if not paths:
-            raise VidanimeError(f"{source.name} lists no images")
-        return paths
-    return list_images(source)
 
 
 def train(
@@ -64,47 +48,24 @@ def train(
 ) -> None:
     """Train a seed paper's model (or the bundled cel student); also runs under torchrun."""
     require_training()
-    from training.recipes import RECIPES
-    from training.recipes.base import apply_overrides
-    from training.trainer import TrainConfig, Trainer
+    from training.run import TrainRequest, recipe_summaries
+    from training.run import train as run_train
 
     if list_recipes:
-        for name, cls in RECIPES.items():
-            typer.echo(f"{name:15s} {cls.summary}")
+        for name, summary in recipe_summaries():
+            typer.echo(f"{name:15s} {summary}")
         return
     if recipe is None or out is None or photos is None:
         raise UsageError("give a RECIPE, --photos and --out (see 'vidanime train --help'; --list shows recipes)")
-    if recipe not in RECIPES:
-        raise UsageError(f"unknown recipe {recipe!r}; choose one of {', '.join(RECIPES.names())}")
-    cls = RECIPES.get(recipe)
-    recipe = cls.name
-    pairs = list(set_)
-    for key, value in (("steps", steps), ("batch_size", batch_size), ("crop", crop)):
-        if value is not None:
-            pairs.append(f"{key}={value}")
-    hp = apply_overrides(cls.hyper_cls(), pairs)
-    photo_paths = read_image_list(photos)
-    style_paths = read_image_list(style) if style is not None else None
-    config = TrainConfig(
-        recipe=recipe, out=out, hyper=hp, device=device, seed=seed, precision="fp32" if no_amp else precision, channels_last=channels_last, resume=resume,
-        log_every=log_every, sample_every=sample_every, checkpoint_every=checkpoint_every, max_minutes=max_minutes, stop_at=stop_at,
-        export=not no_export, style_name=style_name, vgg_path=vgg,
-        data_note={"photos": str(photos), "n_photos": len(photo_paths), "style": str(style) if style else None,
-                   "n_style": len(style_paths) if style_paths else 0},
+    request = TrainRequest(
+        recipe, photos, out, style, steps, batch_size, crop, list(set_), device, seed, "fp32" if no_amp else precision, channels_last,
+        resume, max_minutes, stop_at, sample_every, checkpoint_every, log_every, style_name, vgg, export=not no_export,
     )  # fmt: skip
-    stderr_console.print(f"{recipe}: preparing data ({len(photo_paths)} photos)", highlight=False)
-    source = cls(hp, __import__("torch").device("cpu")).make_source(photo_paths, style_paths, seed, out / "cache")
     with make_progress(quiet, unit="it/s") as progress:
-        task = progress.add_task(recipe, total=hp.steps)
-
-        def on_step(step: int, total: int, losses: dict[str, float]) -> None:
-            progress.update(task, completed=step)
-
-        trainer = Trainer(config, cls, source, on_step)
-        progress.update(task, completed=trainer.step)
-        result = trainer.run()
+        outcome = run_train(request, tracker(progress), say=lambda line: stderr_console.print(line, highlight=False))
+    result = outcome.result
     state = "finished" if result.finished else "stopped (resume with --resume)"
-    stderr_console.print(f"{recipe}: {state} at step {result.step} in {result.seconds / 60:.1f} min; run in {out}", highlight=False)
+    stderr_console.print(f"{outcome.recipe}: {state} at step {result.step} in {result.seconds / 60:.1f} min; run in {outcome.out}", highlight=False)
     if result.onnx:
         stderr_console.print(f"exported {result.onnx}", highlight=False)
 

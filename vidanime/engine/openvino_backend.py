@@ -1,7 +1,7 @@
 """OpenVINO as a second CPU engine (``--backend openvino``; ``pip install '.[openvino]'``).
 
 It reads the same ONNX file. Faster precisions are tried first and kept only when a probe
-frame comes back within 40 dB PSNR of ONNX Runtime's fp32 answer:
+frame comes back within 40 dB PSNR of the fp32 answer (OpenVINO fp32, the graph as exported):
 - int8, when the style ships a quantized sibling ``NAME.int8.onnx`` (``export-onnx --int8``):
   1.8x fp32 on an AVX2 CPU, more with VNNI / AMX int8 units;
 - bf16 where the CPU has bf16 matrix units (Intel AMX, AVX512-BF16): 4-6x fp32 there;
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
-from vidanime.engine.session import variant_file
+from vidanime.engine.contract import ModelContract, contract_from_graph
+from vidanime.engine.variants import variant_file
 from vidanime.errors import VidanimeError
 
 log = logging.getLogger(__name__)
@@ -102,12 +103,41 @@ def _candidates(model_path: Path, threads: int, has_bf16: bool, precision: str) 
     return found
 
 
-def make_runner(model_path: Path, threads: int, reference: Any, probe: np.ndarray, value_range: float, has_bf16: bool, precision: str = "auto") -> tuple[OpenVINORunner, str]:
+_ONNX_TYPE_NAMES = {"f32": "tensor(float)", "f16": "tensor(float16)"}
+
+
+def read_contract(model_path: Path) -> ModelContract:
+    """The contract of ``model_path`` as OpenVINO reads the graph (its ``vidanime.*`` metadata,
+    then its shapes), so that no ONNX Runtime session is opened beside OpenVINO's."""
+    from openvino.frontend import FrontEndManager
+
+    try:  # the ONNX reader alone: a file that is not ONNX must not go through every other frontend's logging
+        onnx = FrontEndManager().load_by_framework("onnx")
+        model = onnx.convert(onnx.load(str(model_path)))
+    except Exception as exc:  # noqa: BLE001 - OpenVINO raises RuntimeError for most things
+        raise VidanimeError(f"OpenVINO cannot read {model_path.name}: {str(exc).splitlines()[0]}") from exc
+    info = model.get_rt_info()
+    metadata = {key: value.astype(str) for key, value in info["framework"].items()} if "framework" in info else {}
+
+    def dims(port: Any) -> list[int | None]:
+        return [d.get_length() if d.is_static else None for d in port.get_partial_shape()]
+
+    inp, out = model.inputs[0], model.outputs[0]
+    kind = inp.get_element_type().get_type_name()
+    return contract_from_graph(inp.get_any_name(), dims(inp), _ONNX_TYPE_NAMES.get(kind, kind), out.get_any_name(), dims(out), metadata)
+
+
+def make_runner(
+    model_path: Path, threads: int, reference: Callable[[np.ndarray], np.ndarray] | None, probe: np.ndarray, value_range: float, has_bf16: bool, precision: str = "auto"
+) -> tuple[OpenVINORunner, str]:
     """The fastest runner ``precision`` allows whose probe answer is within ``MIN_PSNR`` of
-    ``reference(probe)`` (fp32, ONNX Runtime); returns (runner, why this precision)."""
+    ``reference(probe)`` (default: the graph in fp32 on OpenVINO); returns (runner, why this precision)."""
     candidates = _candidates(model_path, threads, has_bf16, precision)
     if len(candidates) == 1 and candidates[0].precision == "fp32":
         return candidates[0], "fp32" + ("" if precision == "fp32" else " (no int8 graph, no bf16 units)")
+    if reference is None:
+        fp32 = candidates[-1] if candidates[-1].precision == "fp32" else OpenVINORunner(model_path, threads, "fp32")
+        reference = fp32.run
     expected = reference(probe)
     rejected = []
     for runner in candidates:

@@ -1,4 +1,5 @@
-"""ONNX Runtime sessions: which device, which model file, how to run a batch.
+"""The engine factory: which device, which engine (ONNX Runtime, or OpenVINO on the CPU), which
+model file, how to run a batch.
 
 CUDA is used when the provider is really usable (the GPU build installed, CUDA and cuDNN
 loadable); ``auto`` falls back to the CPU with threads set to the cores we may use.
@@ -10,11 +11,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from vidanime.engine.contract import ModelContract, contract_from_graph
+from vidanime.engine import openvino_backend as ovb
+from vidanime.engine.contract import ModelContract, contract_from_graph, with_overrides
+from vidanime.engine.cpu import cpu_has_bf16
+from vidanime.engine.probe import probe_image
+from vidanime.engine.stylizer import to_model_input
+from vidanime.engine.variants import variant_file
 from vidanime.errors import UsageError, VidanimeError
 
 log = logging.getLogger(__name__)
@@ -61,12 +67,6 @@ def choose_providers(device: str, available: Sequence[str], gpu_present: bool = 
     return [CPU]
 
 
-def variant_file(path: Path, kind: str) -> Path:
-    """Where the ``kind`` (fp16 / int8) variant of ``NAME.onnx`` lives: ``NAME.kind.onnx``."""
-    stem = path.name[: -len(".onnx")] if path.name.endswith(".onnx") else path.name
-    return path.with_name(f"{stem}.{kind}.onnx")
-
-
 def pick_model_file(path: Path, device: str) -> Path:
     """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
     fp16 = variant_file(path, "fp16")
@@ -79,84 +79,110 @@ def _import_ort() -> Any:
     return ort
 
 
-@dataclass
-class EngineSession:
-    """A loaded generator on one device, with its contract."""
+class OnnxRuntimeRunner:
+    """``run(batch)`` on an ONNX Runtime session (CPU, or CUDA through IO binding)."""
 
-    session: Any
-    device: str
-    contract: ModelContract
-    model_path: Path
-    backend: str = "onnxruntime"
-    precision: str = "fp32"
-    precision_note: str = ""
-    _runner: Any = field(default=None, repr=False)  # another engine's run(), e.g. OpenVINO's
+    def __init__(self, session: Any, input_name: str, output_name: str, cuda: bool) -> None:
+        self.session, self.input_name, self.output_name, self.cuda = session, input_name, output_name, cuda
 
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        """Run one preprocessed batch (already in the model's layout and dtype)."""
-        if self._runner is not None:
-            return self._runner(batch)
-        if self.device == "cuda":
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if self.cuda:
             return self._run_cuda(batch)
-        return self.session.run([self.contract.output_name], {self.contract.input_name: batch})[0]
+        return self.session.run([self.output_name], {self.input_name: batch})[0]
 
     def _run_cuda(self, batch: np.ndarray) -> np.ndarray:
         # IO binding: the output stays on the GPU until one copy back, instead of
         # ONNX Runtime allocating host memory for every call.
         binding = self.session.io_binding()
-        binding.bind_cpu_input(self.contract.input_name, np.ascontiguousarray(batch))
-        binding.bind_output(self.contract.output_name, "cuda")
+        binding.bind_cpu_input(self.input_name, np.ascontiguousarray(batch))
+        binding.bind_output(self.output_name, "cuda")
         self.session.run_with_iobinding(binding)
         return binding.copy_outputs_to_cpu()[0]
 
 
-def open_session(model_path: Path, device: str = "auto", threads: int | None = None, backend: str = "onnxruntime", precision: str = "auto") -> EngineSession:
-    """Load ``model_path`` on the best device ``device`` allows and read its contract; on the CPU,
-    ``backend`` auto / openvino hands the runs to OpenVINO at the fastest ``precision`` that
-    passes its probe (int8 when the style ships an int8 graph, bf16 where the CPU has it)."""
+@dataclass(frozen=True)
+class EngineSession:
+    """A loaded generator on one device, with its contract; built whole by ``open_session``."""
+
+    runner: Callable[[np.ndarray], np.ndarray] = field(repr=False)
+    device: str
+    contract: ModelContract
+    model_path: Path
+    backend: str = "onnxruntime"
+    precision: str = "fp32"
+    precision_note: str = ""  # why this precision (OpenVINO's probe), for the user
+    session: Any = field(default=None, repr=False)  # the ONNX Runtime session, when ONNX Runtime runs
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Run one preprocessed batch (already in the model's layout and dtype)."""
+        return self.runner(batch)
+
+    def describe(self) -> str:
+        """The device, and the engine and precision where OpenVINO runs: "cpu (openvino int8)"."""
+        return self.device if self.backend == "onnxruntime" else f"{self.device} ({self.backend} {self.precision})"
+
+
+def open_session(
+    model_path: Path,
+    device: str = "auto",
+    threads: int | None = None,
+    backend: str = "onnxruntime",
+    precision: str = "auto",
+    refine: Sequence[Mapping[str, Any]] = (),
+) -> EngineSession:
+    """The engine factory: load ``model_path`` on the best device ``device`` allows and read its
+    contract, refined by each of ``refine`` in turn (a style's stored fields, then ``--layout`` ...);
+    on the CPU, ``backend`` auto / openvino hands the runs to OpenVINO at the fastest ``precision``
+    that passes its probe (int8 when the style ships an int8 graph, bf16 where the CPU has it).
+    Only the engine that runs keeps a session open."""
     if backend not in BACKENDS:
         raise UsageError(f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}")
     if precision not in PRECISIONS:
         raise UsageError(f"unknown precision {precision!r}: choose one of {', '.join(PRECISIONS)}")
-    engine = _open_onnxruntime(model_path, device, threads)
-    if engine.device == "cpu" and backend != "onnxruntime":
-        use_openvino(engine, threads or usable_cores(), required=backend == "openvino" or precision in ("bf16", "int8"), precision=precision)
-    elif precision not in ("auto", "fp32"):
+    if not model_path.is_file():
+        raise VidanimeError(f"model file not found: {model_path}")
+    openvino = backend != "onnxruntime"
+    required = backend == "openvino" or precision in ("bf16", "int8")
+    if openvino and choose_providers(device, _import_ort().get_available_providers(), nvidia_gpu_present())[0] == CPU:
+        engine = _open_openvino(model_path, threads or usable_cores(), required, precision, refine)
+        if engine is not None:
+            return engine
+        openvino = False  # tried: not installed, or it cannot take this graph
+    engine = _open_onnxruntime(model_path, device, threads, refine)
+    if openvino and engine.device == "cpu":  # CUDA was hoped for and could not start
+        return _open_openvino(model_path, threads or usable_cores(), required, precision, refine) or engine
+    if precision not in ("auto", "fp32"):  # OpenVINO, had it been asked and usable, returned above
         raise UsageError(f"--precision {precision} needs the OpenVINO engine on the CPU (this run: {engine.device}, {backend})")
     return engine
 
 
-def use_openvino(engine: EngineSession, threads: int, required: bool, precision: str = "auto") -> None:
-    """Route ``engine.run`` through OpenVINO when it is installed (an error when ``required``)."""
-    from vidanime.engine import openvino_backend as ovb
-    from vidanime.engine.cpu import cpu_has_bf16
-
+def _open_openvino(model_path: Path, threads: int, required: bool, precision: str, refine: Sequence[Mapping[str, Any]]) -> EngineSession | None:
+    """``model_path`` on OpenVINO at the fastest precision that passes its probe, or None when
+    OpenVINO is not installed or cannot take the graph (an error when ``required``)."""
     if not ovb.available():
         if required:
             raise VidanimeError("--backend openvino and --precision bf16 / int8 need OpenVINO: pip install openvino")
-        return
-    from vidanime.engine.probe import probe_image
-    from vidanime.engine.stylizer import to_model_input
-
-    c = engine.contract
-    h, w = c.fixed_size or (72, 88)
-    probe = to_model_input(probe_image(h, w), c)
+        return None
     try:
-        runner, note = ovb.make_runner(engine.model_path, threads, engine.run, probe, c.output_range[1] - c.output_range[0], cpu_has_bf16(), precision)
+        contract = ovb.read_contract(model_path)
+        for fields in refine:
+            contract = with_overrides(contract, fields)
+        h, w = contract.fixed_size or (72, 88)
+        probe = to_model_input(probe_image(h, w), contract)
+        value_range = contract.output_range[1] - contract.output_range[0]
+        runner, note = ovb.make_runner(model_path, threads, None, probe, value_range, cpu_has_bf16(), precision)
     except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
         if required and isinstance(exc, VidanimeError):
             raise
         if required:
-            raise VidanimeError(f"OpenVINO cannot run {engine.model_path.name}: {str(exc).splitlines()[0]}") from exc
-        log.info("OpenVINO cannot run %s (%s): staying on ONNX Runtime", engine.model_path.name, exc)
-        return
-    engine._runner, engine.backend, engine.precision, engine.precision_note = runner.run, "openvino", runner.precision, note
+            raise VidanimeError(f"OpenVINO cannot run {model_path.name}: {str(exc).splitlines()[0]}") from exc
+        log.info("OpenVINO cannot run %s (%s): staying on ONNX Runtime", model_path.name, exc)
+        return None
+    return EngineSession(runner.run, "cpu", contract, model_path, "openvino", runner.precision, note)
 
 
-def _open_onnxruntime(model_path: Path, device: str = "auto", threads: int | None = None) -> EngineSession:
+def _open_onnxruntime(model_path: Path, device: str = "auto", threads: int | None = None, refine: Sequence[Mapping[str, Any]] = ()) -> EngineSession:
     ort = _import_ort()
-    if not model_path.is_file():
-        raise VidanimeError(f"model file not found: {model_path}")
     providers = choose_providers(device, ort.get_available_providers(), nvidia_gpu_present())
     if device == "auto":  # a failed CUDA probe is expected there; keep ONNX Runtime quiet about it
         ort.set_default_logger_severity(4)
@@ -182,9 +208,12 @@ def _open_onnxruntime(model_path: Path, device: str = "auto", threads: int | Non
             )
         log.info("CUDA provider not usable, running on the CPU")
         if path != model_path:  # the fp16 file was chosen for CUDA: reload the fp32 one
-            return _open_onnxruntime(model_path, "cpu", threads)
+            return _open_onnxruntime(model_path, "cpu", threads, refine)
     inp, out = session.get_inputs()[0], session.get_outputs()[0]
     contract = contract_from_graph(
         inp.name, inp.shape, inp.type, out.name, out.shape, session.get_modelmeta().custom_metadata_map
     )
-    return EngineSession(session=session, device="cuda" if active == CUDA else "cpu", contract=contract, model_path=path)
+    for fields in refine:
+        contract = with_overrides(contract, fields)
+    runner = OnnxRuntimeRunner(session, contract.input_name, contract.output_name, cuda=active == CUDA)
+    return EngineSession(runner, "cuda" if active == CUDA else "cpu", contract, path, session=session)

@@ -6,7 +6,7 @@ padded (reflect) to its size multiple and cropped back, so the picture never shi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Callable
 
 import cv2
@@ -98,12 +98,9 @@ class Stylizer:
     short_side: int | None = None  # process at this short side (``--resolution``)
     keep_processing_size: bool = False  # return frames at the processing size
     # ``--quality``: process at this fraction of the short side, for frames whose short side is at
-    # least ``scale_from``; ``video_*`` are the same for video frames (``for_video``), since the
-    # automatic preset trades detail for speed on videos only.
+    # least ``scale_from`` (``vidanime.model`` decides them for pictures and for video frames).
     scale: float = 1.0
     scale_from: int = 0
-    video_scale: float = 1.0
-    video_scale_from: int = 0
     # Back to full size after processing smaller: "guided" (edges follow the full-size frame,
     # ``engine.upsample``) or "resize" (plain cubic, softer).
     upsample: str = "guided"
@@ -113,10 +110,6 @@ class Stylizer:
     tile_pixels: int = 2048 * 2048
     tile: int = 1024
     tile_margin: int = 64
-
-    def for_video(self) -> "Stylizer":
-        """The stylizer for video frames (the ``video_*`` processing scale)."""
-        return replace(self, scale=self.video_scale, scale_from=self.video_scale_from)
 
     def processing_size(self, height: int, width: int) -> tuple[int, int]:
         if self.short_side is not None:

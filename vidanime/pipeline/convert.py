@@ -1,69 +1,34 @@
-"""The one way to convert: ``convert(request, progress)`` validates the request, plans the jobs
-(a file or a folder), loads the style once, and runs every job. The CLI, the benchmark, the web
-app and the cluster path all call it; they only parse their input and present the results."""
+"""The one way to convert: ``convert(request, progress)`` validates the request, classifies the
+source once into jobs (a file, a folder, a stream) and hands them to an executor: the local one,
+or Ray's with ``--ray``. The CLI, the benchmark and the web app call it; they only parse their
+input and present the results. Executors never call ``convert`` back."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
 
-import av
-import cv2
-import numpy as np
-
-from vidanime.engine.contract import with_overrides
-from vidanime.engine.session import DEFAULT_BATCH, EngineSession, open_session
-from vidanime.engine.stylizer import Stylizer
-from vidanime.errors import MediaError, UsageError, VidanimeError
-from vidanime.images.io import is_image_path, read_image, write_image
-from vidanime.outputs import UNWRITABLE_SUFFIXES, atomic_output, check_output, default_output, output_suffix
+from vidanime.cluster.ray_executor import RayExecutor
+from vidanime.errors import UsageError, VidanimeError
+from vidanime.images.io import is_image_path
+from vidanime.model import ModelCache, ModelOptions
+from vidanime.outputs import UNWRITABLE_SUFFIXES, check_output, default_output, output_suffix
+from vidanime.pipeline.executors import Executor, LocalExecutor
 from vidanime.pipeline.frames import side_by_side, strength_blend
-from vidanime.pipeline.segments import convert_resumable, run_key
-from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, model_stages
-from vidanime.stop import graceful_stop
-from vidanime.styles.inspect import check_generator
+from vidanime.pipeline.jobs import Job, JobResult, JobSettings, ProgressFactory, no_progress
+from vidanime.pipeline.video import VideoOptions
 from vidanime.styles.registry import Style, resolve_style
 from vidanime.temporal.smoothing import smoother_factory
-from vidanime.video.decode import VideoReader, input_name, is_stream_input
+from vidanime.video.decode import input_name, is_stream_input
 from vidanime.video.encode import EncodeSettings
 
-log = logging.getLogger(__name__)
+__all__ = ["ConvertOutcome", "ConvertRequest", "Job", "JobResult", "ProgressFactory", "convert", "no_progress", "plan_jobs", "validate"]
 
 VIDEO_SUFFIXES = {
     ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".ts", ".mts", ".m2ts", ".flv", ".wmv",
     ".mpg", ".mpeg", ".3gp", ".gif", ".264", ".265", ".h264", ".hevc", ".ogv",
 }  # fmt: skip
-
-# (name shown in progress, frames expected or None) -> a callback taking frames done since last call
-ProgressFactory = Callable[[str, "int | None"], Callable[[int], None]]
-
-
-def no_progress(name: str, total: int | None) -> Callable[[int], None]:
-    return lambda n: None
-
-
-# --quality presets: the fraction of the short side the model works at; the result comes back to
-# full size by guided upsampling. Measured by tools/upsample_eval.py (README, "Quality presets").
-QUALITY_SCALE: dict[str, float] = {"best": 1.0, "balanced": 0.75, "fast": 0.5}
-QUALITY = ("auto", *QUALITY_SCALE)
-# auto: videos whose short side is at least AUTO_VIDEO_FROM run balanced (41-43 dB against full
-# size on real 720p / 1080p clips, above the 40 dB the bf16 / int8 gates ask); pictures, smaller
-# videos and styles whose look is a pattern fixed to the pixel grid (manga's screen) run best.
-AUTO_VIDEO_FROM = 720
-FULL_SIZE_ARCHS = frozenset({"manga"})
-
-
-def quality_scales(quality: str, arch: str) -> dict[str, float | int]:
-    """The Stylizer's scale fields for ``--quality`` on a model of ``arch``."""
-    if quality != "auto":
-        return {"scale": QUALITY_SCALE[quality], "video_scale": QUALITY_SCALE[quality]}
-    if arch in FULL_SIZE_ARCHS:
-        return {}
-    return {"video_scale": QUALITY_SCALE["balanced"], "video_scale_from": AUTO_VIDEO_FROM}
 
 
 @dataclass
@@ -97,28 +62,30 @@ class ConvertRequest:
     backend: str = "auto"  # CPU engine: auto (OpenVINO when installed), onnxruntime, openvino
     precision: str = "auto"  # CPU engine precision: auto (fastest that passes its probe), fp32, bf16, int8
     ray: str | None = None  # --ray: "local" (start one here), "auto", "ray://host:port"
-    ray_workers: int | None = None  # Ray actors for one video (default: the cluster's CPUs / threads)
+    ray_workers: int | None = None  # Ray actors (default: the cluster's CPUs / threads)
 
+    def model_options(self) -> ModelOptions:
+        """The part of the request that says which model to load and at which size to run it."""
+        return ModelOptions(self.style, self.device, self.backend, self.precision, self.threads, dict(self.contract_overrides),
+                            self.resolution, self.quality, self.keep_processing_size)  # fmt: skip
 
-@dataclass(frozen=True)
-class Job:
-    source: Path | str  # a str for inputs read once: "-", a URL, a capture device
-    output: Path  # Path("-") is standard output
-    kind: str  # "image" or "video"
+    def job_settings(self) -> JobSettings:
+        """The part of the request every job runs with, whatever the model."""
+        video = VideoOptions(
+            batch_size=self.batch_size or 0, encode=self.encode, keep_audio=self.keep_audio, strict=self.strict,
+            start_s=self.start or 0.0, end_s=self.end, fps=Fraction(self.fps).limit_denominator(1001) if self.fps else None,
+            strength=self.strength, compare=self.compare, container_format=self.container_format,
+        )  # fmt: skip
+        resume = None
+        if self.resume and not is_stream_input(self.source):  # the journal key: every setting but where
+            resume = {k: v for k, v in vars(self).items() if k not in ("source", "output", "overwrite", "resume", "threads")}
+        return JobSettings(video, self.temporal, self.temporal_strength, resume, self.segment_seconds)
 
-    @property
-    def name(self) -> str:
-        return input_name(self.source)
-
-
-@dataclass
-class JobResult:
-    job: Job
-    frames: int = 0
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    error: str | None = None
-    report: VideoReport | None = None
+    def executor(self, models: ModelCache | None = None) -> Executor:
+        """Ray's with ``--ray``, else this process."""
+        if self.ray is not None:
+            return RayExecutor(self.ray, self.ray_workers)
+        return LocalExecutor(models)
 
 
 @dataclass
@@ -127,55 +94,30 @@ class ConvertOutcome:
     style: Style
     arch: str
     device: str  # e.g. "cpu", "cuda", "cpu (openvino bf16)"
+    precision_note: str = ""  # why this precision, when OpenVINO chose one (its probe against fp32)
 
     @property
     def failed(self) -> list[JobResult]:
         return [r for r in self.results if r.error]
 
 
-ModelCache = dict  # (model, device, threads, contract overrides, resolution) -> (Stylizer, EngineSession)
-
-
 def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, models: ModelCache | None = None) -> ConvertOutcome:
-    """Validate, plan, load, run. Raises ``VidanimeError`` for a bad request or (single file) a bad
+    """Validate, plan, execute. Raises ``VidanimeError`` for a bad request or (single file) a bad
     input; in folder mode a bad file is reported in its ``JobResult`` and the rest go on. A long-lived
     caller (the web app) passes ``models`` to keep loaded models between calls."""
-    if request.ray is not None:
-        from vidanime.cluster.ray_convert import convert_on_ray
-
-        return convert_on_ray(request, progress, request.ray, request.ray_workers)
-    smoothers = validate(request)
+    validate(request)
     style = resolve_style(request.style)
     jobs = plan_jobs(request.source, request.output, style.name, request.overwrite)
-    stylizer, engine = cached_stylizer(style, request, models)
-    options = VideoOptions(
-        batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
-        keep_audio=request.keep_audio, strict=request.strict, start_s=request.start or 0.0, end_s=request.end,
-        fps=Fraction(request.fps).limit_denominator(1001) if request.fps else None, strength=request.strength,
-        compare=request.compare, container_format=request.container_format,
-    )  # fmt: skip
-    resumable = None
-    if request.resume and not is_stream_input(request.source):
-        settings = {k: v for k, v in vars(request).items() if k not in ("source", "output", "overwrite", "resume", "threads")}
-
-        def resumable(job: Job) -> JobResult:
-            key = run_key(Path(job.source), style.path, settings)
-            report = convert_resumable(Path(job.source), job.output, stylizer.for_video(), options, progress, smoothers, key, request.segment_seconds, True)
-            return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
-
     folder = not is_stream_input(request.source) and Path(request.source).is_dir()
-    results = run_jobs(jobs, stylizer, options, progress, keep_going=folder, smoother_factory=smoothers, video_job=resumable)
-    where = engine.device if engine.backend == "onnxruntime" else f"{engine.device} ({engine.backend} {engine.precision})"
-    return ConvertOutcome(results, style, engine.contract.arch, where)
+    done = request.executor(models).run(jobs, request.model_options(), request.job_settings(), progress, keep_going=folder)
+    return ConvertOutcome(done.results, style, done.arch, done.device, done.precision_note)
 
 
-def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
-    """Check the request before anything is loaded; returns the per-video smoother factory."""
-    for name, value in (("--batch-size", request.batch_size), ("--resolution", request.resolution), ("--threads", request.threads)):
-        if value is not None and value < 1:
-            raise UsageError(f"{name} must be a positive number")
-    if request.quality not in QUALITY:
-        raise UsageError(f"--quality is one of {', '.join(QUALITY)}, not {request.quality!r}")
+def validate(request: ConvertRequest) -> None:
+    """Check the request before anything is loaded."""
+    if request.batch_size is not None and request.batch_size < 1:
+        raise UsageError("--batch-size must be a positive number")
+    request.model_options().check()
     if not request.segment_seconds > 0:
         raise UsageError("--segment-seconds must be positive")
     if request.fps is not None and not request.fps > 0:
@@ -189,7 +131,7 @@ def validate(request: ConvertRequest) -> Callable[[], FrameSmoother | None]:
     strength_blend(request.strength), side_by_side(request.compare)  # check the values now
     if not is_stream_input(request.source) and not Path(request.source).exists():
         raise VidanimeError(f"input not found: {request.source}")
-    return smoother_factory(request.temporal, request.temporal_strength)
+    smoother_factory(request.temporal, request.temporal_strength)  # checks --temporal now
 
 
 def _kind(path: Path) -> str:
@@ -240,114 +182,3 @@ def plan_jobs(source: Path | str, output: Path | None, style_name: str, overwrit
     if not jobs:
         raise VidanimeError(f"no images or videos found in {source}")
     return jobs
-
-
-def cached_stylizer(style: Style, request: ConvertRequest, models: ModelCache | None) -> tuple[Stylizer, EngineSession]:
-    if models is None:
-        return load_stylizer(style, request)
-    stat = style.path.stat()
-    key = (str(style.path), stat.st_mtime_ns, request.device, request.backend, request.precision, request.threads, repr(sorted(request.contract_overrides.items())), request.resolution, request.quality, request.keep_processing_size)
-    if key not in models:
-        models[key] = load_stylizer(style, request)
-    return models[key]
-
-
-def load_stylizer(style: Style, request: ConvertRequest) -> tuple[Stylizer, EngineSession]:
-    """Open the style's model; what ``styles add`` found, then the command line, refine its contract."""
-    engine = open_session(style.path, request.device, request.threads, request.backend, request.precision)
-    saved = style.sidecar.get("contract")
-    contract = with_overrides(engine.contract, saved) if isinstance(saved, dict) else engine.contract
-    engine.contract = with_overrides(contract, request.contract_overrides)
-    check_generator(engine, engine.contract, style.path)  # every model, however it arrives
-    scales = quality_scales(request.quality, engine.contract.arch)
-    stylizer = Stylizer(engine.run, engine.contract, request.resolution, request.keep_processing_size, **scales)  # type: ignore[arg-type]
-    return stylizer, engine
-
-
-def convert_image(job: Job, stylizer: Callable[[np.ndarray], np.ndarray], options: VideoOptions) -> JobResult:
-    rgb, alpha = read_image(Path(job.source))
-    run, post = model_stages(stylizer, options)
-    out = run(rgb[None])
-    out = (post(rgb[None], out) if post is not None else out)[0]
-    if post is not None and alpha is not None:
-        alpha = None  # a side-by-side picture has no single alpha channel
-    if alpha is not None and alpha.shape != out.shape[:2]:
-        alpha = cv2.resize(alpha, (out.shape[1], out.shape[0]), interpolation=cv2.INTER_AREA)
-    job.output.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(job.output) as tmp:
-        write_image(tmp, out, alpha)
-    return JobResult(job, frames=1)
-
-
-def convert_one_video(
-    job: Job,
-    stylizer: Callable[[np.ndarray], np.ndarray],
-    options: VideoOptions,
-    progress: ProgressFactory,
-    smoother: FrameSmoother | None = None,
-) -> JobResult:
-    with VideoReader(job.source, keep_audio=options.keep_audio) as reader:
-        on_frames = progress(job.name, expected_frames(reader, options))
-        try:
-            with graceful_stop(reader.stop_requested) if reader.live else contextlib.nullcontext():
-                if str(job.output) == "-":  # a pipe: no temporary file to rename
-                    report = convert_video(reader, Path("-"), options.container_format or "matroska", stylizer, options, on_frames, smoother)
-                else:
-                    job.output.parent.mkdir(parents=True, exist_ok=True)
-                    with atomic_output(job.output) as tmp:
-                        report = convert_video(reader, tmp, None, stylizer, options, on_frames, smoother)
-        except av.error.FFmpegError as exc:  # not a write failure (atomic_output says those): damaged input
-            raise MediaError(f"{job.name}: damaged media data ({str(exc).split(': ', 1)[0]})") from exc
-        if reader.stop_requested.is_set():
-            report.notes.append(f"stopped by a signal: the output holds the {report.frames} frames converted until then")
-        if isinstance(stylizer, Stylizer) and stylizer.short_side is None:
-            h, w = reader.info.height, reader.info.width
-            ph, pw = stylizer.processing_size(h, w)
-            if (ph, pw) != (h, w):  # say what --quality did, so nobody wonders about the detail
-                report.notes.append(f"the model ran at {pw}x{ph}, brought back to {w}x{h} by guided upsampling (--quality best: full size)")
-    return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
-
-
-def expected_frames(reader: VideoReader, options: VideoOptions) -> int | None:
-    """For the progress bar: frames the output will have (part of the clip, another rate)."""
-    info = reader.info
-    if info.duration_s is None or not info.average_rate:
-        return reader.frame_estimate
-    seconds = min(info.duration_s, options.end_s if options.end_s is not None else info.duration_s) - options.start_s
-    rate = float(options.fps or info.average_rate)
-    return max(1, round(seconds * rate)) if (options.fps or options.start_s or options.end_s is not None) else reader.frame_estimate
-
-
-def run_jobs(
-    jobs: list[Job],
-    stylizer: Stylizer,
-    options: VideoOptions,
-    progress: ProgressFactory,
-    keep_going: bool,
-    smoother_factory: Callable[[], FrameSmoother | None] = lambda: None,
-    video_job: Callable[[Job], JobResult] | None = None,
-) -> list[JobResult]:
-    """Run jobs in order; in folder mode one bad file is reported and the rest go on.
-    ``video_job`` replaces the one-pass video conversion (the resumable one)."""
-    results = []
-    for job in jobs:
-        try:
-            if job.kind == "image":
-                result = convert_image(job, stylizer, options)
-                progress(job.name, 1)(1)
-            elif video_job is not None:
-                result = video_job(job)
-            else:
-                result = convert_one_video(job, stylizer.for_video(), options, progress, smoother_factory())
-        except VidanimeError as exc:
-            if not keep_going:
-                raise
-            result = JobResult(job, error=str(exc))
-        except Exception as exc:  # noqa: BLE001 - in a folder, one file's bug must not stop the rest
-            if not keep_going:
-                raise
-            log.debug("unexpected error on %s", job.source, exc_info=True)
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            result = JobResult(job, error=f"{job.name}: unexpected {type(exc).__name__}: {first} (re-run with --debug)")
-        results.append(result)
-    return results

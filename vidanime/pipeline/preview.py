@@ -10,8 +10,8 @@ import numpy as np
 
 from vidanime.errors import MediaError
 from vidanime.images.io import is_image_path, read_image, write_image
+from vidanime.model import ModelOptions, load_model
 from vidanime.outputs import atomic_output
-from vidanime.pipeline.convert import ConvertRequest, load_stylizer
 from vidanime.styles.registry import installed_styles, resolve_style
 from vidanime.video.decode import VideoReader
 
@@ -53,12 +53,10 @@ def preview(source: Path, style: str | None, count: int, out: Path, device: str 
     columns: list[list[np.ndarray]] = [[_tile(img, f"original {t:.1f} s") for t, img in frames]]
     labels = []
     for name in names:
-        chosen = resolve_style(name or None)
-        stylizer, _ = load_stylizer(chosen, ConvertRequest(source=source, style=name or None, device=device, resolution=resolution))
-        if not is_image_path(source):  # video frames as convert will treat them (--quality auto)
-            stylizer = stylizer.for_video()
-        columns.append([_tile(stylizer(img[None])[0], chosen.name) for _, img in frames])
-        labels.append(chosen.name)
+        model = load_model(ModelOptions(style=name or None, device=device, resolution=resolution))
+        stylizer = model.stylizer("image" if is_image_path(source) else "video")  # as convert will treat the frames
+        columns.append([_tile(stylizer(img[None])[0], model.style.name) for _, img in frames])
+        labels.append(model.style.name)
     rows = [np.hstack([np.pad(col[i], ((0, 4), (0, 4), (0, 0)), constant_values=255) for col in columns]) for i in range(len(frames))]
     width = max(r.shape[1] for r in rows)
     sheet = np.vstack([np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows])

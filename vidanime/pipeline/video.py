@@ -151,54 +151,25 @@ def stream_frames(
     start = time.perf_counter()
 
     def read() -> None:
-        try:
-            while True:
-                t0 = time.perf_counter()
-                frame = next(frames, None)
-                report.stage_seconds["decode"] += time.perf_counter() - t0
-                if frame is None:
-                    break
-                _put(decoded, frame, stop)
-            _put(decoded, _END, stop)
-        except _Stop:
-            pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            errors.append(exc)
-            stop.set()
+        while True:
+            t0 = time.perf_counter()
+            frame = next(frames, None)
+            report.stage_seconds["decode"] += time.perf_counter() - t0
+            if frame is None:
+                break
+            _put(decoded, frame, stop)
+        _put(decoded, _END, stop)
 
     def write() -> None:
-        try:
-            while True:
-                item = _get(stylised, stop)
-                if item is _END:
-                    break
-                inputs, images, batch = item
-                t0 = time.perf_counter()
-                if smoother is not None:
-                    images = smoother(inputs, images)
-                if post is not None:
-                    images = post(inputs, images)
-                report.stage_seconds["smooth"] += time.perf_counter() - t0
-                t0 = time.perf_counter()
-                kept = 0
-                for image, frame in zip(images, batch):
-                    if not frame.warmup:
-                        for pts in (frame.pts, *frame.repeats):
-                            writer.write(image, pts, display_matrix())
-                            kept += 1
-                report.stage_seconds["encode"] += time.perf_counter() - t0
-                if kept:
-                    on_frames(kept)
-            t0 = time.perf_counter()
-            writer.close()
-            report.stage_seconds["encode"] += time.perf_counter() - t0
-        except _Stop:
-            pass
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-            stop.set()
+        while (item := _get(stylised, stop)) is not _END:
+            kept = _finish_batch(item, writer, display_matrix, smoother, post, report)
+            if kept:
+                on_frames(kept)
+        t0 = time.perf_counter()
+        writer.close()
+        report.stage_seconds["encode"] += time.perf_counter() - t0
 
-    threads = [threading.Thread(target=read, name="decode", daemon=True), threading.Thread(target=write, name="encode", daemon=True)]
+    threads = [threading.Thread(target=_guarded(stage, stop, errors), name=name, daemon=True) for stage, name in ((read, "decode"), (write, "encode"))]
     for t in threads:
         t.start()
     try:
@@ -220,6 +191,49 @@ def stream_frames(
     report.frames = writer.frames_written
     report.notes.extend(writer.notes)
     return report
+
+
+def _guarded(stage: Callable[[], None], stop: threading.Event, errors: list[BaseException]) -> Callable[[], None]:
+    """A stage's thread body: another stage's failure ends it quietly, its own goes to the main
+    thread (and stops the others)."""
+
+    def run() -> None:
+        try:
+            stage()
+        except _Stop:
+            pass
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+            errors.append(exc)
+            stop.set()
+
+    return run
+
+
+def _finish_batch(
+    item: tuple[np.ndarray, np.ndarray, list[Frame]],
+    writer: VideoWriter,
+    display_matrix: Callable[[], tuple[int, ...] | None],
+    smoother: FrameSmoother | None,
+    post: Callable[[np.ndarray, np.ndarray], np.ndarray] | None,
+    report: VideoReport,
+) -> int:
+    """Smooth, (post-process) and encode one stylised batch; returns the frames written."""
+    inputs, images, batch = item
+    t0 = time.perf_counter()
+    if smoother is not None:
+        images = smoother(inputs, images)
+    if post is not None:
+        images = post(inputs, images)
+    report.stage_seconds["smooth"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    kept = 0
+    for image, frame in zip(images, batch):
+        if not frame.warmup:
+            for pts in (frame.pts, *frame.repeats):
+                writer.write(image, pts, display_matrix())
+                kept += 1
+    report.stage_seconds["encode"] += time.perf_counter() - t0
+    return kept
 
 
 def _infer_loop(

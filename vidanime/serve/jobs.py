@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from vidanime.errors import VidanimeError
-from vidanime.pipeline.convert import ConvertRequest, ModelCache, convert
+from vidanime.model import ModelCache
+from vidanime.pipeline.convert import ConvertRequest, convert
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class JobQueue:
         self.root = root or Path(tempfile.mkdtemp(prefix="vidanime-serve-"))
         self.ttl = ttl_seconds
         self.jobs: dict[str, Job] = {}
-        self.models: ModelCache = {}
+        self.models = ModelCache()
         self._pending: "queue.Queue[str | None]" = queue.Queue()
         self._lock = threading.Lock()
         self._worker = threading.Thread(target=self._work, name="vidanime-jobs", daemon=True)

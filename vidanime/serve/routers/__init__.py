@@ -1,0 +1,1 @@
+"""The web app's routes, one router per resource: the page, styles, uploads, jobs."""
