@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from vidanime.engine import gpu_policy
 from vidanime.engine.contract import ModelContract, contract_from_graph
 from vidanime.errors import UsageError, VidanimeError
 
@@ -24,7 +25,7 @@ CPU = "CPUExecutionProvider"
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("auto", "onnxruntime", "openvino")
 PRECISIONS = ("auto", "fp32", "bf16", "int8")  # the CPU engine's; CUDA takes fp16 from a NAME.fp16.onnx
-DEFAULT_BATCH = {"cpu": 1, "cuda": 4}
+DEFAULT_BATCH = {"cpu": 1, "cuda": 4}  # where the frame size is not known; convert asks engine.gpu_policy
 
 
 def usable_cores() -> int:
@@ -68,9 +69,10 @@ def variant_file(path: Path, kind: str) -> Path:
 
 
 def pick_model_file(path: Path, device: str) -> Path:
-    """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
+    """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported (and the policy allows it)."""
     fp16 = variant_file(path, "fp16")
-    return fp16 if device == "cuda" and not path.name.endswith(".fp16.onnx") and fp16.is_file() else path
+    wanted = device == "cuda" and not path.name.endswith(".fp16.onnx") and gpu_policy.use_fp16(fp16.name[: -len(".fp16.onnx")])
+    return fp16 if wanted and fp16.is_file() else path
 
 
 def _import_ort() -> Any:
@@ -123,6 +125,8 @@ def open_session(model_path: Path, device: str = "auto", threads: int | None = N
         use_openvino(engine, threads or usable_cores(), required=backend == "openvino" or precision in ("bf16", "int8"), precision=precision)
     elif precision not in ("auto", "fp32"):
         raise UsageError(f"--precision {precision} needs the OpenVINO engine on the CPU (this run: {engine.device}, {backend})")
+    elif device == "auto" and engine.device == "cuda":  # auto is never slower than the CPU path
+        return gpu_policy.keep_faster(engine, lambda: open_session(model_path, "cpu", threads, backend, precision))
     return engine
 
 

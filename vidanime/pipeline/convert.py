@@ -15,6 +15,7 @@ import av
 import cv2
 import numpy as np
 
+from vidanime.engine import gpu_policy
 from vidanime.engine.contract import with_overrides
 from vidanime.engine.session import DEFAULT_BATCH, EngineSession, open_session
 from vidanime.engine.stylizer import Stylizer
@@ -150,6 +151,7 @@ def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, mo
     stylizer, engine = cached_stylizer(style, request, models)
     options = VideoOptions(
         batch_size=request.batch_size or DEFAULT_BATCH[engine.device], encode=request.encode,
+        auto_batch=None if request.batch_size else gpu_policy.batch_chooser(engine.device, stylizer.for_video().processing_size),
         keep_audio=request.keep_audio, strict=request.strict, start_s=request.start or 0.0, end_s=request.end,
         fps=Fraction(request.fps).limit_denominator(1001) if request.fps else None, strength=request.strength,
         compare=request.compare, container_format=request.container_format,
