@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from vidanime.engine.openvino_backend import psnr as gate_psnr
 from vidanime.engine.probe import probe_image
 from vidanime.engine.session import CPU, CUDA, nvidia_gpu_present, open_session
 from vidanime.engine.stylizer import Stylizer, from_model_output, to_model_input
@@ -72,8 +73,7 @@ def needs_torch_cuda(gpus: int = 1) -> None:
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+    return gate_psnr(a, b, 255.0)  # the CPU engine's quality-gate measure
 
 
 def stylise(engine, frames: np.ndarray) -> np.ndarray:  # noqa: ANN001

@@ -185,3 +185,24 @@ def test_policy_and_targets_read_gpu_results() -> None:
     assert t["e2e_gpu_mem_gib"] == {"target": 4.0, "value": 2.0, "met": True}
     assert t["fp16_psnr_db"]["min"] == 38.5 and not t["fp16_psnr_db"]["met"]
     assert t["cuda_tests"]["met"]
+
+
+def test_stage_clock_splits_the_cuda_run_and_restores_the_engine(neg_model: Path) -> None:
+    """The CUDA branch of the end-to-end timing (upload, IO-bound run, copy back), on a CPU session
+    that says it is on CUDA: the answer is the model's, each part is timed, the patches come off."""
+    import numpy as np
+
+    import vidanime.engine.stylizer as st
+    from vidanime.engine.session import EngineSession, open_session
+
+    engine = open_session(neg_model, "cpu", backend="onnxruntime")
+    engine.device = "cuda"
+    before = (EngineSession.run, st.to_model_input)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 16, 24)).astype(np.float32)
+    with gpu_check.StageClock(device_type="cpu") as clock:
+        y = engine.run(x)
+        st.to_model_input(np.zeros((1, 8, 8, 3), np.uint8), engine.contract)
+    assert np.allclose(y, -x)
+    assert clock.first_call is not None and clock.first_call[0] == 2 and clock.calls == 1
+    assert all(clock.seconds[k] > 0 for k in ("host_to_device", "model", "device_to_host", "to_model_input"))
+    assert (EngineSession.run, st.to_model_input) == before

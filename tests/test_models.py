@@ -165,6 +165,7 @@ def test_fp16_conversion_of_a_graph_with_integer_casts(tmp_path: Path) -> None:
     """manga's screen casts its integer pixel grid to float: the fp16 graph must still load and agree
     (the converter once left those Casts at float while declaring fp16 outputs)."""
     from training.export.onnx import to_fp16
+    from vidanime.engine.openvino_backend import psnr
     from vidanime.engine.probe import probe_image
     from vidanime.engine.stylizer import from_model_output, to_model_input
     from vidanime.styles.registry import BUNDLED_DIR
@@ -174,5 +175,4 @@ def test_fp16_conversion_of_a_graph_with_integer_casts(tmp_path: Path) -> None:
     fp32, fp16 = open_session(BUNDLED_DIR / "manga.onnx", "cpu", backend="onnxruntime"), open_session(half, "cpu", backend="onnxruntime")
     x = to_model_input(probe_image(64, 96), fp32.contract)
     a, b = from_model_output(fp32.run(x), fp32.contract), from_model_output(fp16.run(x), fp16.contract)
-    mse = float(np.mean((a.astype(np.float64) - b) ** 2))
-    assert mse == 0 or 10 * np.log10(255**2 / mse) >= 40
+    assert psnr(a, b, 255.0) >= 40

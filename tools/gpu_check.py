@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
-import hashlib
 import json
 import os
 import platform
@@ -59,6 +58,8 @@ if str(ROOT) not in sys.path:
 TOOLS = Path(__file__).resolve().parent
 if str(TOOLS) not in sys.path:
     sys.path.insert(0, str(TOOLS))
+
+from vidanime.checksum import sha256_file as sha256  # noqa: E402 - stdlib only: safe before the kit is installed
 
 # What the GPU machine may lack, carried as wheels (docs/gpu.md): distribution -> (module, why).
 # --prepare-kit downloads the versions this machine has installed, for TARGET_PYTHON.
@@ -106,7 +107,7 @@ class Plan:
     train_batch: int = 16
     train_crop: int = 256
     train_steps: dict[str, int] = field(default_factory=lambda: {"cel-distill": 10, "whitebox": 4})  # timed (as many warm-up first)
-    cpu_train_steps: int = 2
+    cpu_train_steps: int = 1  # timed CPU steps (after one warm-up): whitebox takes seconds a step there
     train_overrides: list[str] = field(default_factory=list)
     train_images: int = 12
     train_s: float = 110.0
@@ -138,24 +139,16 @@ def now_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return f"{type(exc).__name__}: {text[0][:300] if text else ''}"
 
 
 def psnr(a: Any, b: Any) -> float:
-    import numpy as np
+    """PSNR of two uint8 images in dB (99 when equal), as the CPU engine's quality gates compute it."""
+    from vidanime.engine.openvino_backend import psnr as gate_psnr
 
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 99.0 if mse == 0 else round(10 * float(np.log10(255.0**2 / mse)), 2)
+    return round(float(gate_psnr(a, b, 255.0)), 2)
 
 
 class Report:
@@ -837,7 +830,8 @@ class StageClock:
 
     PARTS = ("resize", "to_model_input", "host_to_device", "model", "device_to_host", "from_model_output", "upsample")
 
-    def __init__(self) -> None:
+    def __init__(self, device_type: str = "cuda") -> None:
+        self.device_type = device_type  # where the split run puts its tensors ("cpu" only in tests)
         self.seconds = dict.fromkeys(self.PARTS, 0.0)
         self.calls = 0
         self.first_call: tuple[int, float] | None = None  # (frames, seconds) of the video's first model call
@@ -897,11 +891,11 @@ class StageClock:
                 return y
             c = engine.contract
             t0 = time.perf_counter()
-            x = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(batch), "cuda", 0)
+            x = ort.OrtValue.ortvalue_from_numpy(np.ascontiguousarray(batch), clock.device_type, 0)
             t1 = time.perf_counter()
             binding = engine.session.io_binding()
             binding.bind_ortvalue_input(c.input_name, x)
-            binding.bind_output(c.output_name, "cuda")
+            binding.bind_output(c.output_name, clock.device_type)
             engine.session.run_with_iobinding(binding)
             t2 = time.perf_counter()
             y = binding.copy_outputs_to_cpu()[0]
