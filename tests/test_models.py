@@ -159,3 +159,20 @@ def test_export_without_torch_names_the_extra(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "1"
     assert "vidanime[train]" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_fp16_conversion_of_a_graph_with_integer_casts(tmp_path: Path) -> None:
+    """manga's screen casts its integer pixel grid to float: the fp16 graph must still load and agree
+    (the converter once left those Casts at float while declaring fp16 outputs)."""
+    from training.export.onnx import to_fp16
+    from vidanime.engine.openvino_backend import psnr
+    from vidanime.engine.probe import probe_image
+    from vidanime.engine.stylizer import from_model_output, to_model_input
+    from vidanime.styles.registry import BUNDLED_DIR
+
+    half = tmp_path / "manga.fp16.onnx"
+    to_fp16(BUNDLED_DIR / "manga.onnx", half)
+    fp32, fp16 = open_session(BUNDLED_DIR / "manga.onnx", "cpu", backend="onnxruntime"), open_session(half, "cpu", backend="onnxruntime")
+    x = to_model_input(probe_image(64, 96), fp32.contract)
+    a, b = from_model_output(fp32.run(x), fp32.contract), from_model_output(fp16.run(x), fp16.contract)
+    assert psnr(a, b, 255.0) >= 40

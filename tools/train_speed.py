@@ -35,13 +35,13 @@ def images(folder: Path, count: int) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if is_image_path(p))[:count]
 
 
-def steps_per_second(recipe: str, source: object, precision: str, channels_last: bool, steps: int, overrides: list[str]) -> float:
+def steps_per_second(recipe: str, source: object, precision: str, channels_last: bool, steps: int, overrides: list[str], device: str = "cpu", vgg_path: Path | None = None) -> float:
     """Train 2 x ``steps``; the trainer logs the mean time of each ``steps`` steps: the second is the
     warm figure (the first pays for allocation and kernel choice)."""
     cls = RECIPES.get(recipe)
     hp = apply_overrides(cls.hyper_cls(), [f"steps={2 * steps}", *overrides])
     out = Path(tempfile.mkdtemp(prefix="train-speed-"))
-    config = TrainConfig(recipe=recipe, out=out, hyper=hp, device="cpu", precision=precision, channels_last=channels_last, export=False, sample_every=10**9, checkpoint_every=10**9, log_every=steps)
+    config = TrainConfig(recipe=recipe, out=out, hyper=hp, device=device, precision=precision, channels_last=channels_last, export=False, sample_every=10**9, checkpoint_every=10**9, log_every=steps, vgg_path=vgg_path)
     Trainer(config, cls, source).run()  # type: ignore[arg-type]
     last = json.loads((out / "log.jsonl").read_text().splitlines()[-1])
     return 1.0 / float(last["seconds_per_step"])

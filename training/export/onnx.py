@@ -120,6 +120,13 @@ def to_fp16(src: Path, dst: Path) -> None:
     with warnings.catch_warnings():  # it warns for every tiny weight it rounds to fp16's range
         warnings.simplefilter("ignore")
         half = float16.convert_float_to_float16(proto, keep_io_types=True)
+    # The converter declares a Cast-to-float's output fp16 but leaves the Cast's ``to`` at float, a graph
+    # ONNX Runtime refuses (manga's screen casts its integer pixel grid: tools/gpu_check.py found it)
+    declared = {v.name: v.type.tensor_type.elem_type for v in [*half.graph.value_info, *half.graph.output]}
+    for node in half.graph.node:
+        for attr in node.attribute:
+            if node.op_type == "Cast" and attr.name == "to" and attr.i == onnx.TensorProto.FLOAT and declared.get(node.output[0]) == onnx.TensorProto.FLOAT16:
+                attr.i = onnx.TensorProto.FLOAT16
     onnx.save(half, str(dst))
 
 

@@ -41,7 +41,7 @@ def convert(
     precision: str = typer.Option(
         "auto", help="CPU precision in OpenVINO: auto (int8 when the style ships an int8 graph, else bf16 where the CPU has it, else fp32; each kept only if a probe is within 40 dB of fp32), fp32, bf16, int8."
     ),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Frames per inference call. Default: 1 on CPU, 4 on CUDA."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", "-b", help="Frames per inference call. Default: 1 on CPU; on CUDA by frame size (docs/gpu.md)."),
     resolution: Optional[int] = typer.Option(
         None, "--resolution", "-r", help="Stylise at this short side (px) for speed; output keeps the input size."
     ),

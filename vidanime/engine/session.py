@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from vidanime.engine import gpu_policy
 from vidanime.engine import openvino_backend as ovb
 from vidanime.engine.contract import ModelContract, contract_from_graph, with_overrides
 from vidanime.engine.cpu import cpu_has_bf16
@@ -30,7 +31,7 @@ CPU = "CPUExecutionProvider"
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("auto", "onnxruntime", "openvino")
 PRECISIONS = ("auto", "fp32", "bf16", "int8")  # the CPU engine's; CUDA takes fp16 from a NAME.fp16.onnx
-DEFAULT_BATCH = {"cpu": 1, "cuda": 4}
+DEFAULT_BATCH = {"cpu": 1, "cuda": 4}  # where the frame size is not known; convert asks engine.gpu_policy
 
 
 def usable_cores() -> int:
@@ -68,9 +69,10 @@ def choose_providers(device: str, available: Sequence[str], gpu_present: bool = 
 
 
 def pick_model_file(path: Path, device: str) -> Path:
-    """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported."""
+    """On CUDA prefer a sibling ``NAME.fp16.onnx`` when one was exported (and the policy allows it)."""
     fp16 = variant_file(path, "fp16")
-    return fp16 if device == "cuda" and not path.name.endswith(".fp16.onnx") and fp16.is_file() else path
+    wanted = device == "cuda" and not path.name.endswith(".fp16.onnx") and gpu_policy.use_fp16(fp16.name[: -len(".fp16.onnx")])
+    return fp16 if wanted and fp16.is_file() else path
 
 
 def _import_ort() -> Any:
@@ -153,6 +155,8 @@ def open_session(
         return _open_openvino(model_path, threads or usable_cores(), required, precision, refine) or engine
     if precision not in ("auto", "fp32"):  # OpenVINO, had it been asked and usable, returned above
         raise UsageError(f"--precision {precision} needs the OpenVINO engine on the CPU (this run: {engine.device}, {backend})")
+    if device == "auto" and engine.device == "cuda":  # auto is never slower than the CPU path
+        return gpu_policy.keep_faster(engine, lambda: open_session(model_path, "cpu", threads, backend, precision, refine))
     return engine
 
 

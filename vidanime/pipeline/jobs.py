@@ -14,6 +14,7 @@ import av
 import cv2
 import numpy as np
 
+from vidanime.engine import gpu_policy
 from vidanime.engine.stylizer import Stylizer
 from vidanime.errors import MediaError, VidanimeError
 from vidanime.images.io import read_image, write_image
@@ -70,7 +71,11 @@ class JobSettings:
     segment_seconds: float = 10.0  # --resume, and one video over Ray: segments about this long
 
     def video_options(self, model: Model) -> VideoOptions:
-        return self.video if self.video.batch_size else replace(self.video, batch_size=model.batch_size)
+        """The batch the user asked for, else the device's: on CUDA chosen per frame size by the policy."""
+        if self.video.batch_size:
+            return self.video
+        auto = gpu_policy.batch_chooser(model.device, model.stylizer("video").processing_size)
+        return replace(self.video, batch_size=model.batch_size, auto_batch=auto)
 
     def smoother(self) -> FrameSmoother | None:
         """A fresh temporal smoother for one video (none for ``--temporal off``)."""

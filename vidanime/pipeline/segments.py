@@ -84,7 +84,8 @@ def convert_segment(
         writer = VideoWriter(out_path, None, reader.info, replace(options.encode, joinable=True), None)
         frames = segment_frames(reader, segment, WARMUP_FRAMES if smoother is not None else 0)
         run, post = model_stages(stylize, options)
-        report = stream_frames(frames, writer, lambda: reader.display_matrix, run, options.batch_size, on_frames, smoother, post)
+        batch = options.batch_for(reader.info.height, reader.info.width)
+        report = stream_frames(frames, writer, lambda: reader.display_matrix, run, batch, on_frames, smoother, post)
         return report, reader.decode_errors
 
 

@@ -43,6 +43,12 @@ class VideoOptions:
     strength: float = 1.0  # --strength
     compare: str | None = None  # --compare horizontal|vertical
     container_format: str | None = None  # --format (needed for -o -)
+    # (height, width) of the input -> frames per model call, when the engine's policy chooses it
+    # (CUDA without --batch-size: engine.gpu_policy); ``batch_size`` otherwise
+    auto_batch: Callable[[int, int], int] | None = None
+
+    def batch_for(self, height: int, width: int) -> int:
+        return self.auto_batch(height, width) if self.auto_batch is not None else self.batch_size
 
 
 @dataclass
@@ -102,7 +108,8 @@ def convert_video(
     audio_end = None if options.end_s is None else options.end_s - options.start_s
     writer = VideoWriter(out_path, container_format or options.container_format, info, options.encode, reader.audio(options.start_s, audio_end) if has_audio else None)
     run, post = model_stages(stylize, options)
-    report = stream_frames(frames, writer, lambda: reader.display_matrix, run, options.batch_size, on_frames, smoother, post)
+    batch = options.batch_for(reader.info.height, reader.info.width)
+    report = stream_frames(frames, writer, lambda: reader.display_matrix, run, batch, on_frames, smoother, post)
     note = reader.dropped_streams_note
     if note:
         report.notes.insert(0, note)
