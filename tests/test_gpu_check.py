@@ -190,13 +190,14 @@ def test_policy_and_targets_read_gpu_results() -> None:
 def test_stage_clock_splits_the_cuda_run_and_restores_the_engine(neg_model: Path) -> None:
     """The CUDA branch of the end-to-end timing (upload, IO-bound run, copy back), on a CPU session
     that says it is on CUDA: the answer is the model's, each part is timed, the patches come off."""
+    import dataclasses
+
     import numpy as np
 
     import vidanime.engine.stylizer as st
     from vidanime.engine.session import EngineSession, open_session
 
-    engine = open_session(neg_model, "cpu", backend="onnxruntime")
-    engine.device = "cuda"
+    engine = dataclasses.replace(open_session(neg_model, "cpu", backend="onnxruntime"), device="cuda")
     before = (EngineSession.run, st.to_model_input)
     x = np.random.default_rng(0).uniform(-1, 1, (2, 3, 16, 24)).astype(np.float32)
     with gpu_check.StageClock(device_type="cpu") as clock:

@@ -52,7 +52,7 @@ def test_fp16_graph_is_skipped_for_styles_the_policy_names(tmp_path: Path, monke
 
 def _engine(device: str, contract: ModelContract | None = None) -> EngineSession:
     c = contract or ModelContract("input", "output", size_multiple=8)
-    return EngineSession(session=None, device=device, contract=c, model_path=Path("m.onnx"))
+    return EngineSession(runner=lambda batch: batch, device=device, contract=c, model_path=Path("m.onnx"))
 
 
 def _fake_timer(cuda_ms: float, cpu_ms: float, seen: list[tuple[str, tuple[int, ...]]]) -> Any:
@@ -128,7 +128,7 @@ def test_open_session_auto_compares_cuda_with_the_cpu_path(neg_model: Path, monk
 
     monkeypatch.setattr(session, "_import_ort", lambda: _FakeOrt(onnxruntime))
     monkeypatch.setattr(session, "nvidia_gpu_present", lambda: True)
-    monkeypatch.setattr(EngineSession, "_run_cuda", lambda self, b: self.session.run([self.contract.output_name], {self.contract.input_name: b})[0])
+    monkeypatch.setattr(session.OnnxRuntimeRunner, "_run_cuda", lambda self, b: self.session.run([self.output_name], {self.input_name: b})[0])
     asked: list[str] = []
 
     def slow_gpu(cuda_engine: EngineSession, open_cpu: Any) -> EngineSession:
@@ -152,11 +152,11 @@ def test_convert_on_cuda_batches_by_the_policy(neg_model: Path, tmp_path: Path, 
     monkeypatch.setattr(session, "nvidia_gpu_present", lambda: True)
     batches: list[int] = []
 
-    def run_cuda(self: EngineSession, b: np.ndarray) -> np.ndarray:
+    def run_cuda(self: session.OnnxRuntimeRunner, b: np.ndarray) -> np.ndarray:
         batches.append(b.shape[0])
-        return self.session.run([self.contract.output_name], {self.contract.input_name: b})[0]
+        return self.session.run([self.output_name], {self.input_name: b})[0]
 
-    monkeypatch.setattr(EngineSession, "_run_cuda", run_cuda)
+    monkeypatch.setattr(session.OnnxRuntimeRunner, "_run_cuda", run_cuda)
     monkeypatch.setattr(gpu_policy, "CUDA_BATCH", ((0.01, 5), (float("inf"), 2)))
     clip = make_clip(tmp_path / "clip.mp4", n_frames=11, size=(48, 64), fps=12, audio=None)
     out = convert(ConvertRequest(source=clip, output=tmp_path / "out.mp4", style=str(neg_model), device="cuda", temporal="off", keep_audio=False))

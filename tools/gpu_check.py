@@ -826,7 +826,7 @@ def fp16_psnr(configs: list[Config]) -> dict[str, float]:
 class StageClock:
     """Patches the stylizer's helpers and ``EngineSession.run`` to time each part of the model stage;
     restores them on exit. On CUDA the run is split with an explicit upload (OrtValue), the IO-bound
-    run, and the copy back: the same work as ``EngineSession._run_cuda``, timed apart."""
+    run, and the copy back: the same work as ``OnnxRuntimeRunner._run_cuda``, timed apart."""
 
     PARTS = ("resize", "to_model_input", "host_to_device", "model", "device_to_host", "from_model_output", "upsample")
 
@@ -884,7 +884,7 @@ class StageClock:
                     clock.first_call = (int(batch.shape[0]), time.perf_counter() - t_start)
 
         def split_run(engine: Any, batch: Any) -> Any:
-            if engine.device != "cuda" or engine._runner is not None:
+            if engine.device != "cuda" or engine.session is None:  # OpenVINO, or the CPU
                 t0 = time.perf_counter()
                 y = original_run(engine, batch)
                 clock.seconds["model"] += time.perf_counter() - t0
