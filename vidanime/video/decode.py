@@ -19,6 +19,7 @@ import numpy as np
 
 from vidanime.errors import MediaError
 from vidanime.video.audio import AudioCarrier, FilePackets, SharedPackets
+from vidanime.video.sizes import fit_to
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class Frame:
     pts: int  # in VideoInfo.time_base, start offset already removed
     warmup: bool = False  # decoded only to warm the temporal smoother up before a segment; not written
     repeats: tuple[int, ...] = ()  # more timestamps at which the same picture shows again (--fps)
+    resized_from: tuple[int, int] | None = None  # (width, height) it decoded at, when not the stream's
 
 
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
@@ -137,6 +139,26 @@ def _open(source: Path | str) -> av.container.InputContainer:
     return av.open(text, mode="r", metadata_errors="replace", options=options)
 
 
+@dataclass
+class _Timeline:
+    """Timestamps of one pass over a stream, in the stream's time base."""
+
+    offset: int  # the container's start time, subtracted from every timestamp
+    step: int  # one frame at the average rate: the guess for a frame without a timestamp
+    last_pts: int | None = None
+
+    def stamp(self, pts: int | None) -> int:
+        """``pts``, or a guess where it is missing; never at or before the previous frame's (broken
+        timestamps keep their order and never reuse a tick)."""
+        last = self.last_pts
+        if pts is None:
+            pts = last + self.step if last is not None else 0
+        if last is not None and pts <= last:
+            pts = last + 1
+        self.last_pts = pts
+        return pts
+
+
 class VideoReader:
     """Open a video once; ``frames()`` yields every decodable frame in presentation order.
 
@@ -168,6 +190,7 @@ class VideoReader:
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
         self.display_matrix: tuple[int, ...] | None = None
         self.info = self._read_info()
+        self._since_corrupt: int | None = None  # video packets after the last one marked corrupt
         usable_audio = [s for s in self._container.streams.audio if s.codec_context is not None]
         self._shared_audio = SharedPackets(usable_audio[0]) if self.live and usable_audio and keep_audio else None
         self.stop_requested = threading.Event()  # a live input ends cleanly when this is set
@@ -236,11 +259,10 @@ class VideoReader:
         """Yield frames; undecodable packets are counted, not fatal. With ``seek_to`` (a pts as
         yielded), decoding starts at the keyframe at or before it."""
         tb = self.info.time_base
-        offset = round(self.info.start_offset_s / tb)
-        step = round(1 / (self.info.average_rate * tb)) if self.info.average_rate else 1
-        last_pts: int | None = None
+        rate = self.info.average_rate
+        state = _Timeline(round(self.info.start_offset_s / tb), round(1 / (rate * tb)) if rate else 1)
         if seek_to is not None:
-            self._container.seek(seek_to + offset, stream=self._stream, backward=True, any_frame=False)
+            self._container.seek(seek_to + state.offset, stream=self._stream, backward=True, any_frame=False)
         shared = self._shared_audio
         streams = [self._stream] + ([shared.stream] if shared is not None else [])
         try:
@@ -251,28 +273,46 @@ class VideoReader:
                     if packet.size:
                         shared.push(packet)
                     continue
-                try:
-                    decoded = packet.decode()
-                except av.error.FFmpegError as exc:
-                    self.decode_errors += 1
-                    log.debug("decode error at packet pts=%s: %s", packet.pts, exc)
-                    continue
-                for frame in decoded:
-                    pts = frame.pts if frame.pts is not None else (last_pts + step if last_pts is not None else 0)
-                    if last_pts is not None and pts <= last_pts:  # broken timestamps: keep order, never reuse a tick
-                        pts = last_pts + 1
-                    last_pts = pts
-                    if self.decoded == 0:
-                        self.display_matrix = _display_matrix(frame)
-                    self.decoded += 1
-                    self._last_time_s = float(pts * tb) - self.info.start_offset_s
-                    yield Frame(frame.to_ndarray(format="rgb24"), pts - offset)
+                if packet.size:
+                    self._since_corrupt = 0 if packet.is_corrupt else None if self._since_corrupt is None else self._since_corrupt + 1
+                yield from self._emit(self._decode(packet), state)
         except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
             self.decode_errors += 1
             log.debug("demux stopped: %s", exc)
+            # frames still inside the decoder (reordering, frame threads) are flushed, not lost
+            yield from self._emit(self._decode(None), state)
         finally:
             if shared is not None:
                 shared.end()
+
+    def _decode(self, packet: av.Packet | None) -> list[av.VideoFrame]:
+        """A packet's frames (``None``: drain the decoder); an undecodable packet is counted."""
+        try:
+            return packet.decode() if packet is not None else self._stream.codec_context.decode(None)
+        except av.error.FFmpegError as exc:
+            self.decode_errors += 1
+            log.debug("decode error at packet pts=%s: %s", getattr(packet, "pts", None), exc)
+            return []
+
+    def _emit(self, decoded: list[av.VideoFrame], timeline: "_Timeline") -> Iterator[Frame]:
+        """Frames as yielded: timestamps made strictly increasing, pictures at the stream's size."""
+        for frame in decoded:
+            pts = timeline.stamp(frame.pts)
+            if self.decoded == 0:
+                self.display_matrix = _display_matrix(frame)
+            self.decoded += 1
+            self._last_time_s = float(pts * self.info.time_base) - self.info.start_offset_s
+            image, size = frame.to_ndarray(format="rgb24"), (self.info.height, self.info.width)
+            coded = None if image.shape[:2] == size else (image.shape[1], image.shape[0])
+            yield Frame(fit_to(image, *size), pts - timeline.offset, resized_from=coded)
+
+    @property
+    def incomplete_end(self) -> bool:
+        """The input ends inside a packet (a cut transport stream, a PES shorter than it says):
+        its last frame(s) may be missing though nothing failed to decode."""
+        # the parser may cut the flagged data into the packet before the last: two packets of slack
+        cut_pes = self._since_corrupt is not None and self._since_corrupt <= 1
+        return cut_pes or _partial_ts_tail(self.source, self._container.format.name)
 
     def audio(self, start_s: float = 0.0, end_s: float | None = None) -> Callable[[av.container.OutputContainer], AudioCarrier]:
         """What the writer calls to carry this input's audio (from ``start_s``, until ``end_s``)."""
@@ -309,3 +349,23 @@ class VideoReader:
 def _short(exc: BaseException) -> str:
     text = str(exc).split(": '", 1)[0]
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+TS_PACKET_SIZES = (188, 192)  # MPEG-TS; M2TS (Blu-ray, AVCHD) puts a 4-byte time code before each
+
+
+def _partial_ts_tail(source: Path | str, format_name: str) -> bool:
+    """An MPEG-TS file whose size is not a whole number of its packets: it was cut mid-packet."""
+    if "mpegts" not in format_name.split(",") or is_stream_input(source):
+        return False
+    try:
+        with open(source, "rb") as f:
+            head = f.read(2 * max(TS_PACKET_SIZES) + 8)
+            size = f.seek(0, 2)
+    except OSError:
+        return False
+    for packet in TS_PACKET_SIZES:
+        sync = packet - 188  # where the 0x47 sync byte sits in each packet
+        if len(head) > packet + sync and head[sync] == 0x47 and head[packet + sync] == 0x47:
+            return size % packet != 0
+    return False
