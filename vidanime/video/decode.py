@@ -312,7 +312,7 @@ class VideoReader:
         its last frame(s) may be missing though nothing failed to decode."""
         # the parser may cut the flagged data into the packet before the last: two packets of slack
         cut_pes = self._since_corrupt is not None and self._since_corrupt <= 1
-        return cut_pes or _partial_ts_tail(self.source, self._container.format.name)
+        return cut_pes or ("mpegts" in self._container.format.name.split(",") and partial_ts_tail(self.source))
 
     def audio(self, start_s: float = 0.0, end_s: float | None = None) -> Callable[[av.container.OutputContainer], AudioCarrier]:
         """What the writer calls to carry this input's audio (from ``start_s``, until ``end_s``)."""
@@ -354,9 +354,10 @@ def _short(exc: BaseException) -> str:
 TS_PACKET_SIZES = (188, 192)  # MPEG-TS; M2TS (Blu-ray, AVCHD) puts a 4-byte time code before each
 
 
-def _partial_ts_tail(source: Path | str, format_name: str) -> bool:
-    """An MPEG-TS file whose size is not a whole number of its packets: it was cut mid-packet."""
-    if "mpegts" not in format_name.split(",") or is_stream_input(source):
+def partial_ts_tail(source: Path | str) -> bool:
+    """An MPEG-TS file (sync bytes where its packets start) whose size is not a whole number of its
+    packets: it was cut mid-packet."""
+    if is_stream_input(source):
         return False
     try:
         with open(source, "rb") as f:
@@ -366,6 +367,6 @@ def _partial_ts_tail(source: Path | str, format_name: str) -> bool:
         return False
     for packet in TS_PACKET_SIZES:
         sync = packet - 188  # where the 0x47 sync byte sits in each packet
-        if len(head) > packet + sync and head[sync] == 0x47 and head[packet + sync] == 0x47:
+        if len(head) > 2 * packet and head[sync] == head[packet + sync] == head[2 * packet + sync] == 0x47:
             return size % packet != 0
     return False
