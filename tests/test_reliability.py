@@ -228,6 +228,77 @@ def test_failed_styles_add_leaves_nothing_and_hidden_files_are_never_styles(tmp_
     assert ".other.partial" not in installed_styles() and "mine" not in installed_styles()
 
 
+def styles_folder_files() -> dict[str, bytes]:
+    from vidanime.styles.registry import user_styles_dir
+
+    folder = user_styles_dir()
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+@pytest.mark.parametrize("failing", ["fp16 copy", "int8 copy", "sidecar", "model copy", "model rename"])
+def test_styles_add_failing_half_way_leaves_nothing(failing: str, tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Variants, sidecar and model go in together or not at all, whichever step fails: a copy cut
+    off half-way (full disk), the sidecar's write, or the last rename."""
+    import shutil
+
+    model = tmp_path / "mine.onnx"
+    shutil.copyfile(neg_model, model)
+    for variant in ("fp16", "int8"):
+        shutil.copyfile(neg_model, tmp_path / f"mine.{variant}.onnx")
+    real_copy, real_replace, real_write = shutil.copyfile, os.replace, Path.write_text
+
+    def copy_half(src, dst):  # type: ignore[no-untyped-def]
+        if (failing == "model copy" and Path(src) == model) or (failing.endswith(" copy") and Path(src).name == f"mine.{failing.split()[0]}.onnx"):
+            data = Path(src).read_bytes()
+            Path(dst).write_bytes(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return real_copy(src, dst)
+
+    def write(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if failing == "sidecar" and self.suffix == ".json":
+            raise OSError(28, "No space left on device")
+        return real_write(self, *args, **kwargs)
+
+    def rename(src, dst):  # type: ignore[no-untyped-def]
+        if failing == "model rename" and Path(dst).name == "mine.onnx":
+            raise OSError(5, "Input/output error")
+        return real_replace(src, dst)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(shutil, "copyfile", copy_half)
+        patched.setattr(Path, "write_text", write)
+        patched.setattr(os, "replace", rename)
+        assert run(["styles", "add", "mine", str(model)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and "unexpected" not in err, err
+    assert styles_folder_files() == {}
+    assert run(["styles", "add", "mine", str(model)]) == 0  # and nothing in the way of a second try
+    assert sorted(styles_folder_files()) == ["mine.fp16.onnx", "mine.int8.onnx", "mine.json", "mine.onnx"]
+
+
+def test_styles_add_over_a_style_keeps_the_old_one_whole_when_it_fails(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    old = tmp_path / "old.onnx"
+    shutil.copyfile(neg_model, old)
+    shutil.copyfile(neg_model, tmp_path / "old.int8.onnx")
+    assert run(["styles", "add", "mine", str(old)]) == 0
+    before = styles_folder_files()
+    new = one_op_model(tmp_path / "new.onnx", [helper.make_node("Identity", ["input"], ["output"])], ["N", 3, "H", "W"])
+    real_copy = shutil.copyfile
+
+    def copy_half(src, dst):  # type: ignore[no-untyped-def]
+        real_copy(src, dst)
+        with open(dst, "r+b") as f:
+            f.truncate(Path(src).stat().st_size // 2)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(shutil, "copyfile", copy_half)
+    assert run(["styles", "add", "mine", str(new), "--overwrite"]) == 1
+    assert "no space left" in capsys.readouterr().err
+    assert styles_folder_files() == before  # the old model, its int8 variant and its sidecar, untouched
+
+
 # 8 -----------------------------------------------------------------------------------------------
 def broken_models(folder: Path) -> dict[str, Path]:
     minus_one = helper.make_tensor("m1", TensorProto.FLOAT, [1], [-1.0])
