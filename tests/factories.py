@@ -9,7 +9,7 @@ from typing import Sequence
 import av
 import numpy as np
 
-from vidanime.video.synthetic import write_clip
+from vidanime.video.synthetic import write_clip, write_joined_clip
 
 
 def make_onnx_generator(
@@ -127,27 +127,8 @@ def lightweight_macs(width: int, h: int, w: int) -> int:
     )
 
 
+
 def make_joined_clip(path: Path, parts: Sequence[tuple[int, int, int]], codec: str = "libx264", pix_fmt: str = "yuv420p", fps: int = 24) -> Path:
-    """One video stream whose picture size changes: an encode per (height, width, frames) part,
-    their packets muxed end to end into one file (as joined recordings or a new SPS give). The
-    container declares the first part's size."""
-    fmt = {".webm": "webm", ".ts": "mpegts", ".avi": "avi", ".mkv": "matroska"}[path.suffix]
-    tb = Fraction(1, fps)
-    index = 0
-    with av.open(str(path), "w", format=fmt) as out:
-        stream = out.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = parts[0][1], parts[0][0], pix_fmt
-        for height, width, frames in parts:
-            encoder = av.CodecContext.create(codec, "w")
-            encoder.width, encoder.height, encoder.pix_fmt, encoder.time_base, encoder.framerate = width, height, pix_fmt, tb, fps
-            if codec == "libx264":
-                encoder.options = {"preset": "ultrafast"}
-            pictures = [av.VideoFrame.from_ndarray(frame_pattern(index + i, height, width), format="rgb24").reformat(format=pix_fmt) for i in range(frames)]
-            for i, picture in enumerate([*pictures, None]):
-                if picture is not None:
-                    picture.pts, picture.time_base = index + i, tb
-                for packet in encoder.encode(picture):
-                    packet.stream = stream
-                    out.mux(packet)
-            index += frames
-    return path
+    """One stream whose picture size changes (joined encodes of ``frame_pattern`` frames): see
+    ``write_joined_clip``."""
+    return write_joined_clip(path, frame_pattern, parts, codec, pix_fmt, fps)

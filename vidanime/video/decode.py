@@ -186,7 +186,7 @@ class VideoReader:
         self._stream.thread_type = "AUTO"
         self.decode_errors = 0
         self.decoded = 0
-        self._last_time_s: float | None = None  # presentation time of the last decoded frame
+        self._last_end_s: float | None = None  # when the last decoded frame stops showing
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
         self.display_matrix: tuple[int, ...] | None = None
         self.info = self._read_info()
@@ -247,13 +247,13 @@ class VideoReader:
         return max(self.decode_errors, missing)
 
     def _missing_tail(self) -> int:
-        """Frames between the last decoded one and the end the video stream declares (Matroska,
-        WebM: no frame count, but a duration). Two frames of slack for rounding and edit lists."""
+        """Frames between the end of the last decoded one (its own duration, so a long last frame
+        of a variable-rate clip is no gap) and the end the video stream declares (Matroska, WebM:
+        no frame count, but a duration). Half a frame of slack for rounding."""
         end, rate = self.info.video_duration_s, self.info.average_rate
-        if end is None or not rate or self._last_time_s is None:
+        if end is None or not rate or self._last_end_s is None:
             return 0
-        missing = round((end - self._last_time_s - 1 / float(rate)) * float(rate))
-        return missing if missing > 2 else 0
+        return max(0, round((end - self._last_end_s) * float(rate)))
 
     def frames(self, seek_to: int | None = None) -> Iterator[Frame]:
         """Yield frames; undecodable packets are counted, not fatal. With ``seek_to`` (a pts as
@@ -301,7 +301,9 @@ class VideoReader:
             if self.decoded == 0:
                 self.display_matrix = _display_matrix(frame)
             self.decoded += 1
-            self._last_time_s = float(pts * self.info.time_base) - self.info.start_offset_s
+            tb, rate = self.info.time_base, self.info.average_rate
+            shows = float(frame.duration * tb) if frame.duration else 1 / float(rate) if rate else 0.0
+            self._last_end_s = float(pts * tb) - self.info.start_offset_s + shows
             image, size = frame.to_ndarray(format="rgb24"), (self.info.height, self.info.width)
             coded = None if image.shape[:2] == size else (image.shape[1], image.shape[0])
             yield Frame(fit_to(image, *size), pts - timeline.offset, resized_from=coded)
