@@ -4,6 +4,7 @@ cut inside a packet. Every frame is accounted for in a note; ``--strict`` makes 
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -93,3 +94,46 @@ def test_fit_keeps_the_aspect_and_centres() -> None:
     assert fitted.shape == (60, 80, 3)
     assert (fitted[:, :25] == 0).all() and (fitted[:, -25:] == 0).all() and (fitted[:, 25:55] == 200).all()
     assert fit_to(tall, 100, 50) is tall
+
+
+def video_packet_positions(path: Path) -> list[int]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [p.pos for p in container.demux(video=0) if p.size]
+
+
+def test_a_webm_cut_one_frame_short_says_so(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The tail is measured from the end of the last frame: one frame short is said (it was not)."""
+    src = make_clip(tmp_path / "full.webm", n_frames=24, size=(48, 64), codec="libvpx-vp9", audio="libopus")
+    cut = tmp_path / "cut.webm"
+    cut.write_bytes(src.read_bytes()[: video_packet_positions(src)[-1] + 10])  # into the last frame's block
+    code, err = convert(capsys, cut, "--style", neg_model, "-o", tmp_path / "out.webm")
+    assert code == 0 and "note: cut.webm: 1 of 24 frames could not be decoded" in err, err
+    assert len(read_frames(tmp_path / "out.webm")[1]) == 23
+
+
+def test_a_block_skipped_mid_stream_is_said(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A damaged block header makes the Matroska demuxer skip frames without an error; the gap in
+    a constant-rate timeline tells how many."""
+    src = make_clip(tmp_path / "full.mkv", n_frames=24, size=(48, 64), codec="mjpeg", pix_fmt="yuvj420p", audio=None)
+    data = bytearray(src.read_bytes())
+    at = video_packet_positions(src)[12]
+    assert data[at] == 0x81  # the block's track number, 1
+    data[at] = 0x82  # a track that does not exist
+    damaged = tmp_path / "damaged.mkv"
+    damaged.write_bytes(bytes(data))
+    code, err = convert(capsys, damaged, "--style", neg_model, "-o", tmp_path / "out.mkv")
+    assert code == 0 and "frames could not be decoded" in err, err
+    lost = int(err.split("note: damaged.mkv: ")[1].split(" of ")[0])
+    assert lost >= 1 and lost + len(read_frames(tmp_path / "out.mkv")[1]) == 24
+
+
+def test_a_recording_with_frequent_dropped_frames_is_not_called_damaged(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 30 fps WebM whose steps are often two or three frames long (a real browser recording
+    looks like this) is whole: its gaps are the recorder's, not damage."""
+    steps = [1, 2, 1, 3, 1, 1, 2] * 5
+    stamps = [round(sum(steps[:i]) * 1000 / 30) for i in range(len(steps))]
+    src = make_clip(tmp_path / "rec.webm", n_frames=len(stamps), size=(48, 64), fps=30, codec="libvpx-vp9", audio=None, pts=stamps, time_base=Fraction(1, 1000))
+    code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out.webm", "--strict")
+    assert code == 0 and "could not be decoded" not in err, err

@@ -72,6 +72,15 @@ def _stream_duration_s(stream: av.video.stream.VideoStream) -> float | None:
     return None
 
 
+def _video_duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
+    """The video's own length: the stream's, or the container's when the video is all it holds
+    (a damaged stream header loses the first; the segment's duration often survives)."""
+    own = _stream_duration_s(stream)
+    if own is None and len(container.streams) == 1 and container.duration is not None:
+        return container.duration / av.time_base
+    return own
+
+
 def _duration_s(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> float | None:
     own = _stream_duration_s(stream)
     if own is not None:
@@ -141,22 +150,42 @@ def _open(source: Path | str) -> av.container.InputContainer:
 
 @dataclass
 class _Timeline:
-    """Timestamps of one pass over a stream, in the stream's time base."""
+    """Timestamps of one pass over a stream, in the stream's time base, and the frames missing
+    between them where the stream keeps a constant rate."""
 
     offset: int  # the container's start time, subtracted from every timestamp
-    step: int  # one frame at the average rate: the guess for a frame without a timestamp
+    step: Fraction | None  # one frame at the average rate, in time-base ticks; None when unknown
     last_pts: int | None = None
+    gaps: int = 0  # frames missing between decoded ones, by the constant rate
+    steps: int = 0  # steps from one frame to the next
+    gapped: int = 0  # steps of more than one frame
+    regular: bool = True  # every step so far a whole number of frames (within rounding)
 
     def stamp(self, pts: int | None) -> int:
         """``pts``, or a guess where it is missing; never at or before the previous frame's (broken
         timestamps keep their order and never reuse a tick)."""
-        last = self.last_pts
+        last, step = self.last_pts, self.step or Fraction(1)
         if pts is None:
-            pts = last + self.step if last is not None else 0
+            pts = last + round(step) if last is not None else 0
+        elif last is not None and self.step:
+            frames = round((pts - last) / step)
+            self.steps += 1
+            if frames >= 1 and abs(pts - last - frames * step) <= max(1, step / 20):
+                self.gaps += frames - 1
+                self.gapped += frames > 1
+            else:  # a variable frame rate (or broken timestamps): gaps mean nothing
+                self.regular = False
         if last is not None and pts <= last:
             pts = last + 1
         self.last_pts = pts
         return pts
+
+    @property
+    def missing(self) -> int:
+        """Frames missing between decoded ones: where the rate is constant and gaps are rare (a
+        damaged block skipped). Frequent gaps are a recording's own dropped frames (a 30 fps
+        WebM with a third of its steps two or three frames long), not damage."""
+        return self.gaps if self.regular and self.gapped <= max(2, self.steps // 100) else 0
 
 
 class VideoReader:
@@ -191,6 +220,7 @@ class VideoReader:
         self.decode_errors = 0
         self.decoded = 0
         self._last_end_s: float | None = None  # when the last decoded frame stops showing
+        self._timeline: _Timeline | None = None  # the last pass's
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
         self.display_matrix: tuple[int, ...] | None = None
         self.info = self._read_info()
@@ -209,7 +239,7 @@ class VideoReader:
             average_rate=stream.average_rate or stream.guessed_rate,
             frame_count=stream.frames or None,
             duration_s=_duration_s(container, stream),
-            video_duration_s=_stream_duration_s(stream),
+            video_duration_s=_video_duration_s(container, stream),
             start_offset_s=max(0.0, start),
             codec=stream.codec_context.name,
             metadata={str(k): str(v) for k, v in container.metadata.items()},
@@ -247,7 +277,7 @@ class VideoReader:
     def frames_lost(self) -> int:
         """Frames the file promised but we could not decode (corrupt or truncated data)."""
         declared = self.info.frame_count
-        missing = max(0, declared - self.decoded) if declared else self._missing_tail()
+        missing = max(0, declared - self.decoded) if declared else self._missing_tail() + self._missing_between()
         return max(self.decode_errors, missing)
 
     def _missing_tail(self) -> int:
@@ -259,12 +289,17 @@ class VideoReader:
             return 0
         return max(0, round((end - self._last_end_s) * float(rate)))
 
+    def _missing_between(self) -> int:
+        """Frames missing between decoded ones (a damaged block the demuxer skipped without a
+        word), where the stream keeps a constant rate; a variable-rate one cannot say."""
+        return self._timeline.missing if self._timeline is not None else 0
+
     def frames(self, seek_to: int | None = None) -> Iterator[Frame]:
         """Yield frames; undecodable packets are counted, not fatal. With ``seek_to`` (a pts as
         yielded), decoding starts at the keyframe at or before it."""
         tb = self.info.time_base
         rate = self.info.average_rate
-        state = _Timeline(round(self.info.start_offset_s / tb), round(1 / (rate * tb)) if rate else 1)
+        state = self._timeline = _Timeline(round(self.info.start_offset_s / tb), 1 / (rate * tb) if rate else None)
         if seek_to is not None:
             self._container.seek(seek_to + state.offset, stream=self._stream, backward=True, any_frame=False)
         shared = self._shared_audio
