@@ -137,3 +137,18 @@ def test_a_recording_with_frequent_dropped_frames_is_not_called_damaged(tmp_path
     src = make_clip(tmp_path / "rec.webm", n_frames=len(stamps), size=(48, 64), fps=30, codec="libvpx-vp9", audio=None, pts=stamps, time_base=Fraction(1, 1000))
     code, err = convert(capsys, src, "--style", neg_model, "-o", tmp_path / "out.webm", "--strict")
     assert code == 0 and "could not be decoded" not in err, err
+
+
+def test_a_transport_stream_whose_first_frames_are_lost_says_so(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Found by fuzzing: with its first TS packet's payload zeroed (the parameter sets gone) the
+    first group of pictures decodes to nothing, without an error; the stream's start tells."""
+    src = make_clip(tmp_path / "full.ts", n_frames=24, size=(48, 64), audio=None, gop=12)
+    data = bytearray(src.read_bytes())
+    at = video_packet_positions(src)[0]
+    data[at + 4 : at + 188] = bytes(184)
+    damaged = tmp_path / "damaged.ts"
+    damaged.write_bytes(bytes(data))
+    code, err = convert(capsys, damaged, "--style", neg_model, "-o", tmp_path / "out.mkv")
+    assert code == 0 and "frames could not be decoded" in err, err
+    lost = int(err.split("note: damaged.ts: ")[1].split(" of ")[0])
+    assert 11 <= lost <= 12 and len(read_frames(tmp_path / "out.mkv")[1]) == 12

@@ -166,9 +166,16 @@ def mutants(seeds: list[Path], count: int, seed: int = 1234) -> Iterator[tuple[s
 # ------------------------------------------------------------------------------------------------
 def forgiving_frame_count(path: Path) -> int:
     """The most frames a forgiving decode gets from ``path`` (as the ffmpeg command does: every
-    packet tried, errors skipped, the decoder drained at the end), single-threaded or with frame
-    threads (they differ on damaged data): the floor for what convert writes."""
-    return max(_forgiving_count(path, threads) for threads in ("NONE", "AUTO"))
+    packet tried, errors skipped, the decoder drained at the end), single-threaded or with slice
+    threads: the floor for what convert writes. (Frame threads differ both ways on damaged data,
+    see ``frame_threaded_count``.)"""
+    return max(_forgiving_count(path, threads) for threads in ("NONE", "SLICE"))
+
+
+def frame_threaded_count(path: Path) -> int:
+    """The same with frame threads, which convert does not use (they lose the frames in flight
+    when one fails, yet now and then decode a damaged frame the others refuse): recorded, not judged."""
+    return _forgiving_count(path, "FRAME")
 
 
 def _forgiving_count(path: Path, threads: str) -> int:
@@ -223,6 +230,7 @@ class Outcome:
     why: str = ""  # for other: what went wrong; for refused: the error line
     frames: int | None = None  # written
     forgiving: int | None = None  # a forgiving decode's count
+    frame_threaded: int | None = None  # the same with frame threads (not judged)
     declared: int | None = None
 
 
@@ -254,6 +262,7 @@ def judge(name: str, code: int | None, err: str, src: Path, output: Path, before
             problems.append("exit 0 without an output")
         elif src.suffix not in IMAGE_SUFFIXES:
             outcome.frames, outcome.forgiving, outcome.declared = written_frames(output), forgiving_frame_count(src), declared_frames(src)
+            outcome.frame_threaded = frame_threaded_count(src)
             said = any(word in err for word in LOST_WORDS)
             if outcome.frames < outcome.forgiving:
                 problems.append(f"{outcome.frames} frames written where a forgiving decode gives {outcome.forgiving}")
@@ -343,6 +352,7 @@ def summary(results: list[Outcome], seconds: float, jobs: int) -> dict[str, obje
         "other": verdicts["other"],
         "by_kind": {kind: dict(Counter(r.verdict for r in results if f"_{kind}_" in r.name)) for kind in KINDS},
         "by_format": {suffix: dict(c) for suffix, c in sorted(by_format.items())},
+        "frame_threads_give_more": [f"{r.name}: {r.frames} written, {r.frame_threaded} with frame threads" for r in results if r.frames is not None and (r.frame_threaded or 0) > r.frames],
         "refusals": dict(Counter(_reason(r.why) for r in results if r.verdict == "refused").most_common(12)),
         "others": [asdict(r) for r in results if r.verdict == "other"],
     }

@@ -38,6 +38,7 @@ class VideoInfo:
     start_offset_s: float  # the container's start time, subtracted from every timestamp
     codec: str
     metadata: dict[str, str] = field(default_factory=dict)
+    video_start_s: float = 0.0  # where the video stream starts, after the start offset (audio may lead)
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ class VideoReader:
         self._stream.thread_type = "SLICE"
         self.decode_errors = 0
         self.decoded = 0
+        self._first_time_s: float | None = None  # when the first decoded frame shows
         self._last_end_s: float | None = None  # when the last decoded frame stops showing
         self._timeline: _Timeline | None = None  # the last pass's
         # FFmpeg AV_PKT_DATA_DISPLAYMATRIX of the first frame; known once it is decoded
@@ -241,6 +243,7 @@ class VideoReader:
             duration_s=_duration_s(container, stream),
             video_duration_s=_video_duration_s(container, stream),
             start_offset_s=max(0.0, start),
+            video_start_s=max(0.0, float(stream.start_time * stream.time_base) - max(0.0, start)) if stream.start_time is not None and stream.time_base else 0.0,
             codec=stream.codec_context.name,
             metadata={str(k): str(v) for k, v in container.metadata.items()},
         )
@@ -277,17 +280,20 @@ class VideoReader:
     def frames_lost(self) -> int:
         """Frames the file promised but we could not decode (corrupt or truncated data)."""
         declared = self.info.frame_count
-        missing = max(0, declared - self.decoded) if declared else self._missing_tail() + self._missing_between()
+        missing = max(0, declared - self.decoded) if declared else self._missing_ends() + self._missing_between()
         return max(self.decode_errors, missing)
 
-    def _missing_tail(self) -> int:
-        """Frames between the end of the last decoded one (its own duration, so a long last frame
-        of a variable-rate clip is no gap) and the end the video stream declares (Matroska, WebM:
-        no frame count, but a duration). Half a frame of slack for rounding."""
-        end, rate = self.info.video_duration_s, self.info.average_rate
-        if end is None or not rate or self._last_end_s is None:
+    def _missing_ends(self) -> int:
+        """Frames before the first decoded one and after the last, against where the video stream
+        says it starts and how long it is (Matroska, WebM, MPEG-TS: no frame count, but a
+        duration). The end of the last frame is its own (a long last frame of a variable-rate
+        clip is no gap). Half a frame of slack for rounding."""
+        info = self.info
+        if info.video_duration_s is None or not info.average_rate or self._first_time_s is None or self._last_end_s is None:
             return 0
-        return max(0, round((end - self._last_end_s) * float(rate)))
+        head = self._first_time_s - info.video_start_s
+        tail = info.video_start_s + info.video_duration_s - self._last_end_s
+        return max(0, round(head * float(info.average_rate))) + max(0, round(tail * float(info.average_rate)))
 
     def _missing_between(self) -> int:
         """Frames missing between decoded ones (a damaged block the demuxer skipped without a
@@ -343,6 +349,8 @@ class VideoReader:
             tb, rate = self.info.time_base, self.info.average_rate
             shows = float(frame.duration * tb) if frame.duration else 1 / float(rate) if rate else 0.0
             self._last_end_s = float(pts * tb) - self.info.start_offset_s + shows
+            if self._first_time_s is None:
+                self._first_time_s = float(pts * tb) - self.info.start_offset_s
             image, size = frame.to_ndarray(format="rgb24"), (self.info.height, self.info.width)
             coded = None if image.shape[:2] == size else (image.shape[1], image.shape[0])
             yield Frame(fit_to(image, *size), pts - timeline.offset, resized_from=coded)
