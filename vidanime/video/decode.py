@@ -319,12 +319,12 @@ class VideoReader:
                         shared.push(packet)
                     continue
                 if packet.size:
-                    self._since_corrupt = 0 if packet.is_corrupt else None if self._since_corrupt is None else self._since_corrupt + 1
+                    self._since_corrupt = 0 if packet.is_corrupt else (None if self._since_corrupt is None else self._since_corrupt + 1)
                 yield from self._emit(self._decode(packet), state)
         except av.error.FFmpegError as exc:  # demuxer gave up mid-file (truncated data)
             self.decode_errors += 1
             log.debug("demux stopped: %s", exc)
-            # frames still inside the decoder (reordering, frame threads) are flushed, not lost
+            # frames still inside the decoder (held for reordering) are drained, not lost
             yield from self._emit(self._decode(None), state)
         finally:
             if shared is not None:
