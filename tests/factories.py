@@ -9,7 +9,7 @@ from typing import Sequence
 import av
 import numpy as np
 
-from vidanime.video.synthetic import write_clip
+from vidanime.video.synthetic import write_clip, write_joined_clip
 
 
 def make_onnx_generator(
@@ -125,3 +125,10 @@ def lightweight_macs(width: int, h: int, w: int) -> int:
         + half * (c1 * c1 * 9 + c1 * c2 * 9 + c2 * c2 * 9 + c2 * c1 * 9)
         + quarter * (c2 * c2 * 9 + c2 * c4 * 9 + 8 * c4 * c4 * 9 + c4 * c2 * 9)
     )
+
+
+
+def make_joined_clip(path: Path, parts: Sequence[tuple[int, int, int]], codec: str = "libx264", pix_fmt: str = "yuv420p", fps: int = 24) -> Path:
+    """One stream whose picture size changes (joined encodes of ``frame_pattern`` frames): see
+    ``write_joined_clip``."""
+    return write_joined_clip(path, frame_pattern, parts, codec, pix_fmt, fps)

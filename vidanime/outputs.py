@@ -13,7 +13,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import av
 
@@ -84,23 +84,42 @@ def check_output(src: Path, dst: Path, overwrite: bool) -> None:
         raise VidanimeError(f"output folder {folder} is not writable")
 
 
+def partial_path(dst: Path) -> Path:
+    """A hidden temporary name beside ``dst`` with its extension (nothing lists hidden files)."""
+    return dst.with_name(f".{dst.stem}.partial-{uuid.uuid4().hex[:8]}{dst.suffix}")
+
+
 @contextlib.contextmanager
 def atomic_output(dst: Path) -> Iterator[Path]:
     """Yield a temporary path with ``dst``'s extension; rename onto ``dst`` on success only."""
-    tmp = dst.with_name(f".{dst.stem}.partial-{uuid.uuid4().hex[:8]}{dst.suffix}")
+    with atomic_outputs([dst]) as (tmp,):
+        yield tmp
+
+
+@contextlib.contextmanager
+def atomic_outputs(dsts: Sequence[Path]) -> Iterator[list[Path]]:
+    """Several files all-or-nothing: yield a temporary path for each of ``dsts``; when all are
+    written they are renamed in order (the one readers look for goes last). After a failure none
+    is left, neither the temporary files nor any already renamed. Errors name the last one."""
+    tmps = [partial_path(dst) for dst in dsts]
+    placed: list[Path] = []
     try:
         try:
-            yield tmp
-            if not tmp.exists():
-                raise VidanimeError(f"nothing was written for {dst.name}")
-            os.replace(tmp, dst)
+            yield tmps
+            for tmp, dst in zip(tmps, dsts):
+                if not tmp.exists():
+                    raise VidanimeError(f"nothing was written for {dst.name}")
+            for tmp, dst in zip(tmps, dsts):
+                os.replace(tmp, dst)
+                placed.append(dst)
         except (OSError, av.error.FFmpegError) as exc:
-            if not is_write_failure(exc, dst):
+            if not is_write_failure(exc, dsts[-1]):
                 raise
-            raise VidanimeError(io_error_message(exc, dst)) from exc  # say why, about dst, not tmp
+            raise VidanimeError(io_error_message(exc, dsts[-1])) from exc  # say why, about dst, not tmp
     except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        for path in (*tmps, *placed):
+            with contextlib.suppress(OSError):
+                path.unlink()
         raise
 
 

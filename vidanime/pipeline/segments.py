@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -23,9 +24,9 @@ import numpy as np
 
 from vidanime.errors import MediaError
 from vidanime.outputs import atomic_output, write_json
-from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, model_stages, report_lost_frames, stream_frames
+from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, model_stages, report_damage, report_lost_frames, stream_frames
 from vidanime.video.audio import AudioCarrier, AudioUnusable, FilePackets
-from vidanime.video.decode import Frame, VideoReader
+from vidanime.video.decode import Frame, VideoReader, partial_ts_tail
 from vidanime.video.encode import SKIP_METADATA, VideoWriter
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,13 @@ def convert_segment(
         return report, reader.decode_errors
 
 
-def finish_segments(done: list[tuple[Path, int, int]], source: Path, dst: Path, name: str, declared: int | None, options: VideoOptions, report: VideoReport) -> None:
+def finish_segments(
+    done: list[tuple[Path, int, int]], source: Path, dst: Path, name: str, declared: int | None, options: VideoOptions, report: VideoReport,
+    stream_size: tuple[int, int] | None = None,
+) -> None:
     """Join the segments ``done`` ((file, frames, decode errors), in order) into ``dst`` and account
-    for lost frames, inside the atomic write: a ``--strict`` failure leaves no output."""
+    for lost frames, resized ones (``report.resized``, at ``stream_size``) and a cut end, inside the
+    atomic write: a ``--strict`` failure leaves no output."""
     parts = [file for file, frames, _ in done if frames > 0]
     if not parts:
         raise MediaError(f"{name}: no decodable video frames")
@@ -101,6 +106,8 @@ def finish_segments(done: list[tuple[Path, int, int]], source: Path, dst: Path, 
         report.frames = sum(frames for _, frames, _ in done)
         lost = sum(errors for _, _, errors in done)
         report_lost_frames(name, report, max(lost, declared - report.frames) if declared else lost, options.strict)
+        if stream_size is not None:
+            report_damage(name, report, stream_size, partial_ts_tail(source), options.strict)
 
 
 def join_segments(parts: list[Path], source: Path, out_path: Path, keep_audio: bool) -> list[str]:
@@ -176,9 +183,14 @@ class Journal:
     def save(self) -> None:
         write_json(self.folder / JOURNAL, {"key": self.key, "plan": [asdict(s) for s in self.plan], "done": self.done})
 
-    def record(self, index: int, file: str, frames: int, decode_errors: int) -> None:
-        self.done[index] = {"file": file, "frames": frames, "decode_errors": decode_errors}
+    def record(self, index: int, file: str, frames: int, decode_errors: int, resized: Counter[tuple[int, int]] | None = None) -> None:
+        """A finished segment; ``resized``: its frames written from another size, by that size."""
+        self.done[index] = {"file": file, "frames": frames, "decode_errors": decode_errors, "resized": [[*size, n] for size, n in (resized or {}).items()]}
         self.save()
+
+    def resized(self) -> Counter[tuple[int, int]]:
+        """Frames written from another size than the stream's, over the finished segments."""
+        return Counter({(w, h): n for entry in self.done.values() for w, h, n in entry.get("resized", [])})
 
 
 def run_key(source: Path, style_path: Path, settings: dict[str, Any]) -> str:
@@ -210,6 +222,7 @@ def convert_resumable(
     with VideoReader(source) as reader:
         plan = plan_segments(reader.keyframes(), reader.info.time_base, seconds)
         estimate, declared, dropped = reader.frame_estimate, reader.info.frame_count, reader.dropped_streams_note
+        stream_size = (reader.info.width, reader.info.height)
     folder = resume_folder(dst)
     journal, note = Journal.open(folder, key, plan, resume)
     report = VideoReport(notes=[n for n in (dropped, note) if n])
@@ -222,12 +235,13 @@ def convert_resumable(
             part = folder / f"seg_{segment.index:05d}{dst.suffix}"
             with atomic_output(part) as tmp:
                 seg_report, errors = convert_segment(source, segment, tmp, stylize, options, on_frames, smoothers())
-            journal.record(segment.index, part.name, seg_report.frames, errors)
+            journal.record(segment.index, part.name, seg_report.frames, errors, seg_report.resized)
             for stage, value in seg_report.stage_seconds.items():
                 report.stage_seconds[stage] += value
             report.seconds += seg_report.seconds
         done = [(folder / journal.done[s.index]["file"], journal.done[s.index]["frames"], journal.done[s.index]["decode_errors"]) for s in plan]
-        finish_segments(done, source, dst, source.name, declared, options, report)
+        report.resized = journal.resized()
+        finish_segments(done, source, dst, source.name, declared, options, report, stream_size)
     except BaseException as exc:
         done = len(journal.done)
         if done:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -21,6 +22,7 @@ from vidanime.errors import MediaError
 from vidanime.pipeline.frames import resample, side_by_side, strength_blend, time_range
 from vidanime.video.decode import Frame, VideoReader
 from vidanime.video.encode import EncodeSettings, VideoWriter
+from vidanime.video.sizes import size_change_note
 
 _END = object()
 
@@ -58,6 +60,7 @@ class VideoReport:
     seconds: float = 0.0
     stage_seconds: dict[str, float] = field(default_factory=lambda: {"decode": 0.0, "infer": 0.0, "smooth": 0.0, "encode": 0.0})
     notes: list[str] = field(default_factory=list)
+    resized: Counter[tuple[int, int]] = field(default_factory=Counter)  # frames written from another size: (width, height) -> count
 
 
 class _Stop(Exception):
@@ -117,6 +120,7 @@ def convert_video(
         raise MediaError(f"{reader.name}: no decodable video frames")
     whole = not (start_pts or end_pts is not None)  # a part of a clip cannot be held to the clip's frame count
     report_lost_frames(reader.name, report, reader.frames_lost if whole else reader.decode_errors, options.strict)
+    report_damage(reader.name, report, (info.width, info.height), whole and reader.incomplete_end, options.strict)
     return report
 
 
@@ -132,6 +136,19 @@ def report_lost_frames(name: str, report: VideoReport, lost: int, strict: bool) 
     report.frames_lost = lost
     if lost:
         message = f"{lost} of {report.frames + lost} frames could not be decoded (corrupt or truncated input)"
+        if strict:
+            raise MediaError(f"{name}: {message}")
+        report.notes.append(message)
+
+
+def report_damage(name: str, report: VideoReport, stream_size: tuple[int, int], incomplete_end: bool, strict: bool) -> None:
+    """What the input did besides losing frames: frames written from pictures of another size than
+    the stream's (width, height), and an end cut inside a packet. A note each, or an error with
+    ``--strict``."""
+    found = [size_change_note(report.resized, report.frames, stream_size)]
+    if incomplete_end:
+        found.append("ends in an incomplete packet: the last frame(s) may be missing")
+    for message in filter(None, found):
         if strict:
             raise MediaError(f"{name}: {message}")
         report.notes.append(message)
@@ -239,6 +256,8 @@ def _finish_batch(
             for pts in (frame.pts, *frame.repeats):
                 writer.write(image, pts, display_matrix())
                 kept += 1
+            if frame.resized_from is not None:
+                report.resized[frame.resized_from] += 1 + len(frame.repeats)
     report.stage_seconds["encode"] += time.perf_counter() - t0
     return kept
 

@@ -4,6 +4,7 @@ sidecar (licence, where it came from, its checksum, and the contract found at ad
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from vidanime.checksum import sha256_file
 from vidanime.engine.session import variant_file
 from vidanime.errors import UsageError, VidanimeError
-from vidanime.outputs import atomic_output, write_json
+from vidanime.outputs import atomic_outputs
 from vidanime.styles.inspect import Inspection, inspect_model
 from vidanime.styles.registry import BUNDLED_DIR, installed_styles, user_styles_dir
 
@@ -42,18 +43,20 @@ def add_style(name: str, model: Path, licence: str | None, overrides: dict[str, 
         "contract": {k: v for k, v in inspection.contract_dict().items() if k not in ("input_name", "output_name")},
         "notes": inspection.notes,
     }
-    # all files all-or-nothing; the model is renamed into place only after its sidecar and the
-    # fp16 / int8 variants exported beside it (or their removal, when the new one has none)
-    with atomic_output(target) as tmp:
-        for suffix in VARIANTS:
-            source, copy = variant_file(model, suffix), variant_file(target, suffix)
-            if source.is_file():
-                with atomic_output(copy) as part:
-                    shutil.copyfile(source, part)
-            elif copy.exists():
-                copy.unlink()
-        shutil.copyfile(model, tmp)
-        write_json(target.with_suffix(".json"), sidecar)
+    # all files all-or-nothing: every one is written to a hidden temporary file first, and renamed
+    # into place only when all are complete, the model last, so no variant or sidecar is ever left
+    # beside no model; an old variant the new model lacks goes before anything is renamed
+    variants = {variant_file(target, suffix): variant_file(model, suffix) for suffix in VARIANTS}
+    copies = {copy: source for copy, source in variants.items() if source.is_file()}
+    sidecar_path = target.with_suffix(".json")
+    with atomic_outputs([*copies, sidecar_path, target]) as tmps:
+        *variant_tmps, sidecar_tmp, model_tmp = tmps
+        for tmp, source in zip(variant_tmps, copies.values()):
+            shutil.copyfile(source, tmp)
+        sidecar_tmp.write_text(json.dumps(sidecar, indent=2), encoding="utf-8")
+        shutil.copyfile(model, model_tmp)
+        for stale in set(variants) - set(copies):
+            stale.unlink(missing_ok=True)
     return target, inspection
 
 

@@ -74,3 +74,35 @@ def write_clip(
             t = np.arange(int(seconds * audio_rate)) / audio_rate
             encode_signal(out, aus, soundtrack(t), audio_rate)
     return path
+
+
+def write_joined_clip(
+    path: Path,
+    frame_at: Callable[[int, int, int], np.ndarray],
+    parts: Sequence[tuple[int, int, int]],
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    fps: int = 24,
+) -> Path:
+    """One video stream whose picture size changes, as joined recordings, a new SPS or a damaged
+    frame give: an encode per (height, width, frames) part, of ``frame_at(index, height, width)``,
+    their packets muxed end to end. The container declares the first part's size."""
+    tb = Fraction(1, fps)
+    index = 0
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream(codec, rate=fps)
+        stream.width, stream.height, stream.pix_fmt = parts[0][1], parts[0][0], pix_fmt
+        for height, width, frames in parts:
+            encoder = av.CodecContext.create(codec, "w")
+            encoder.width, encoder.height, encoder.pix_fmt, encoder.time_base, encoder.framerate = width, height, pix_fmt, tb, fps
+            if codec == "libx264":
+                encoder.options = {"preset": "ultrafast"}
+            pictures = [av.VideoFrame.from_ndarray(frame_at(index + i, height, width), format="rgb24").reformat(format=pix_fmt) for i in range(frames)]
+            for i, picture in enumerate([*pictures, None]):
+                if picture is not None:
+                    picture.pts, picture.time_base = index + i, tb
+                for packet in encoder.encode(picture):
+                    packet.stream = stream
+                    out.mux(packet)
+            index += frames
+    return path
