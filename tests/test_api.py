@@ -24,7 +24,7 @@ from vidanime.styles.registry import user_styles_dir
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_import_is_fast_and_loads_no_heavy_module() -> None:
+def test_import_vidanime_loads_no_heavy_module() -> None:
     code = "import sys, vidanime; print(json.dumps(sorted(m for m in ('torch', 'numpy', 'onnxruntime', 'av', 'openvino') if m in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", "import json; " + code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == []
