@@ -9,15 +9,12 @@ from typing import Optional
 
 import typer
 
-from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import make_progress, stderr_console, tracker
-from vidanime.errors import UsageError
-from vidanime.pipeline.convert import ConvertOutcome, ConvertRequest
+from vidanime.pipeline.convert import ConvertOutcome
 from vidanime.pipeline.convert import convert as run_convert
-from vidanime.pipeline.frames import parse_time
+from vidanime.pipeline.options import convert_request
 from vidanime.styles.registry import DEFAULT_STYLE
-from vidanime.video.decode import is_stream_input
-from vidanime.video.encode import CODECS, DEFAULT_PRESET, EncodeSettings
+from vidanime.video.encode import CODECS, DEFAULT_PRESET
 
 
 def register(app: typer.Typer) -> None:
@@ -82,17 +79,12 @@ def convert(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Stylise a video (audio, timing and rotation kept), an image, or a folder of both."""
-    begin = parse_time(start) if start is not None else None
-    if end is not None and duration is not None:
-        raise UsageError("give --end or --duration, not both")
-    stop = parse_time(end) if end is not None else ((begin or 0.0) + parse_time(duration) if duration is not None else None)
-    request = ConvertRequest(
-        source=source if is_stream_input(source) else Path(source), output=output, style=style, device=device, backend=backend, precision=precision, batch_size=batch_size, resolution=resolution, quality=quality,
-        keep_processing_size=keep_processing_size, encode=EncodeSettings(codec=codec, crf=crf, preset=preset),
-        overwrite=overwrite, keep_audio=not no_audio, strict=strict, threads=threads,
-        contract_overrides=contract_overrides(layout, input_range, output_range, bgr),
-        temporal=temporal, temporal_strength=temporal_strength, resume=resume, segment_seconds=segment_seconds,
-        start=begin, end=stop, fps=fps, strength=strength, compare=compare, container_format=container_format, ray=ray, ray_workers=ray_workers,
+    request = convert_request(
+        source, output, style, device=device, backend=backend, precision=precision, batch_size=batch_size, resolution=resolution, quality=quality,
+        keep_processing_size=keep_processing_size, codec=codec, crf=crf, preset=preset, overwrite=overwrite, keep_audio=not no_audio, strict=strict,
+        threads=threads, layout=layout, input_range=input_range, output_range=output_range, bgr=bgr, temporal=temporal, temporal_strength=temporal_strength,
+        resume=resume, segment_seconds=segment_seconds, start=start, end=end, duration=duration, fps=fps, strength=strength, compare=compare,
+        container_format=container_format, ray=ray, ray_workers=ray_workers,
     )  # fmt: skip
     with make_progress(quiet or str(output) == "-" and not sys.stderr.isatty()) as progress:
         outcome = run_convert(request, tracker(progress))

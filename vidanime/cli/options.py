@@ -1,30 +1,9 @@
-"""Command-line values that more than one command takes, parsed and checked in one place."""
+"""Command-line values the parser must see rewritten (the checks shared with the Python API live in
+``pipeline.options``)."""
 
 from __future__ import annotations
 
 import re
-
-from vidanime.engine.contract import parse_range
-from vidanime.errors import UsageError, VidanimeError
-
-
-def contract_overrides(layout: str | None, input_range: str | None, output_range: str | None, bgr: bool) -> dict[str, object]:
-    """``--layout``, ``--input-range``, ``--output-range``, ``--bgr``: checked; only the ones given."""
-    found: dict[str, object] = {}
-    if layout is not None:
-        if layout.upper() not in ("NCHW", "NHWC"):
-            raise UsageError("--layout takes NCHW or NHWC")
-        found["layout"] = layout.upper()
-    for key, value in (("input_range", input_range), ("output_range", output_range)):
-        if value is not None:
-            try:
-                found[key] = parse_range(value)
-            except VidanimeError as exc:
-                raise UsageError(str(exc)) from exc
-    if bgr:
-        found["channel_order"] = "BGR"
-    return found
-
 
 _RAY_ADDRESS = re.compile(r"^(auto|local|[a-z]+://\S+|[\w.-]+:\d+)$")
 

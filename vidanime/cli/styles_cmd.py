@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.table import Table
 
-from vidanime.cli.options import contract_overrides
 from vidanime.cli.progress import stderr_console
+from vidanime.pipeline.options import contract_overrides
 from vidanime.styles.licences import licence_tag
 from vidanime.styles.registry import installed_styles, resolve_style, shadowed_styles, user_styles_dir
 

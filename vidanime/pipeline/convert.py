@@ -90,6 +90,8 @@ class ConvertRequest:
 
 @dataclass
 class ConvertOutcome:
+    """What a conversion did: a result per input (frames, seconds, notes, error) and what ran it."""
+
     results: list[JobResult]
     style: Style
     arch: str
@@ -99,6 +101,11 @@ class ConvertOutcome:
     @property
     def failed(self) -> list[JobResult]:
         return [r for r in self.results if r.error]
+
+    @property
+    def outputs(self) -> list[Path]:
+        """The files written, in the inputs' order (``Path("-")`` for standard output)."""
+        return [Path(r.job.output) for r in self.results if not r.error]
 
 
 def convert(request: ConvertRequest, progress: ProgressFactory = no_progress, models: ModelCache | None = None) -> ConvertOutcome:

@@ -37,6 +37,33 @@ def no_progress(name: str, total: int | None) -> Callable[[int], None]:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """Where one input stands: what a progress callback of the Python API and the web app receives."""
+
+    name: str  # the input's name (a file name, ``stdin``, a URL)
+    done: int  # frames written so far (a picture: 0, then 1)
+    total: int | None  # frames expected; None when unknown (a stream)
+
+
+def reporting(callback: Callable[[Progress], None]) -> ProgressFactory:
+    """The pipelines' progress factory, calling ``callback`` with the running count: once when an
+    input starts, then after every batch. An exception it raises stops the conversion."""
+
+    def start(name: str, total: int | None) -> Callable[[int], None]:
+        done = 0
+        callback(Progress(name, done, total))
+
+        def advance(n: int) -> None:
+            nonlocal done
+            done += n
+            callback(Progress(name, done, total))
+
+        return advance
+
+    return start
+
+
+@dataclass(frozen=True)
 class Job:
     """One input and where its result goes, classified once by ``convert``'s planner."""
 

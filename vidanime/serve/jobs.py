@@ -13,11 +13,12 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from vidanime.errors import VidanimeError
 from vidanime.model import ModelCache
 from vidanime.pipeline.convert import ConvertRequest, convert
+from vidanime.pipeline.jobs import Progress, reporting
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +108,13 @@ class JobQueue:
     def _run(self, job: Job) -> None:
         job.state, job.started = "running", time.monotonic()
 
-        def progress(name: str, total: int | None) -> Callable[[int], None]:
-            job.frames_total = total
-
-            def advance(n: int) -> None:
-                if job.cancel.is_set():
-                    raise Cancelled("cancelled")
-                job.frames_done += n
-
-            return advance
+        def progress(where: Progress) -> None:
+            if job.cancel.is_set():
+                raise Cancelled("cancelled")
+            job.frames_done, job.frames_total = where.done, where.total
 
         try:
-            outcome = convert(job.request, progress, self.models)
+            outcome = convert(job.request, reporting(progress), self.models)
             job.notes = [n for r in outcome.results for n in r.notes]
             job.state = "done"
             if job.kind == "image":

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
 from vidanime.images.io import is_image_path
-from vidanime.pipeline.convert import ConvertRequest
+from vidanime.pipeline.options import convert_request
 from vidanime.serve.jobs import Job
 from vidanime.serve.uploads import RESOLUTIONS, Server, check_speed, safe_name, server
 from vidanime.styles.registry import DEFAULT_STYLE, resolve_style
@@ -46,7 +46,7 @@ async def create_job(
         raise HTTPException(400, "send a file, or the id of an upload")
     suffix = source.suffix.lower() if kind == "image" else ".mp4"
     output = folder / f"{Path(name).stem}_{safe_name(style)}{suffix}"
-    request = ConvertRequest(source=source, output=output, style=style, temporal=temporal, quality=quality, resolution=RESOLUTIONS[resolution], strength=strength)
+    request = convert_request(source, output, style, temporal=temporal, quality=quality, resolution=RESOLUTIONS[resolution], strength=strength)
     job = app.jobs.submit(Job(job_id, folder, request, kind))
     return {"id": job.id, "state": job.state, "position": app.jobs.position(job)}
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 
+from vidanime.api import list_styles
 from vidanime.serve.uploads import Server, server
-from vidanime.styles.registry import DEFAULT_STYLE, installed_styles
 from vidanime.styles.store import add_style
 
 router = APIRouter(prefix="/api/styles")
@@ -19,9 +19,7 @@ router = APIRouter(prefix="/api/styles")
 @router.get("")
 async def styles() -> list[dict[str, Any]]:
     """Installed styles (bundled and the user's), with licences; the default first."""
-    found = installed_styles()
-    order = sorted(found, key=lambda n: (n != DEFAULT_STYLE, n))
-    return [{"name": n, "source": found[n].source, "license": str(found[n].sidecar.get("license", "see its model card"))} for n in order]
+    return [{"name": s.name, "source": s.source, "license": s.licence_text or "see its model card", "licence": s.licence} for s in list_styles()]
 
 
 @router.post("")
