@@ -566,7 +566,7 @@ def find_clip(args: argparse.Namespace, plan: Plan, work: Path, kit_clips: list[
     elif (ROOT.parent / "shared" / "data" / REAL_CLIP).is_file():
         source, real = ROOT.parent / "shared" / "data" / REAL_CLIP, True
     else:
-        source, real = ROOT / "vidanime" / "samples" / "park.mp4", False
+        source, real = ROOT / "vidanime" / "samples" / "snowboarder.mp4", False
     import av
 
     with av.open(str(source)) as c:
@@ -581,7 +581,7 @@ def find_clip(args: argparse.Namespace, plan: Plan, work: Path, kit_clips: list[
     if made:
         note["kit_clip_made"] = made
     if not real:
-        note["warning"] = "no real clip found (--clip, the kit, ../shared/data): the bundled procedural sample, scaled up"
+        note["warning"] = "no 720p+ clip found (--clip, the kit, ../shared/data): the bundled 3 s 640x640 sample clip, scaled up"
     return target, note
 
 
