@@ -27,7 +27,7 @@ from training.plots import read_log
 from training.teacher.cel import CelParams, cel_shade
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.bench.latency import time_model
-from vidanime.bench.machine import cpu_model
+from vidanime.engine.cpu import cpu_model
 from vidanime.engine.session import open_session
 from vidanime.engine.stylizer import Stylizer
 from vidanime.images.io import read_image, write_image

@@ -34,7 +34,7 @@ from training.teacher.manga import MangaParams, manga_shade, manga_tone
 from training.teacher.shinkai import ShinkaiParams, shinkai_shade
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.bench.latency import time_model
-from vidanime.bench.machine import cpu_model
+from vidanime.engine.cpu import cpu_model
 from vidanime.images.io import read_image, write_image
 from vidanime.quality.style import StyleFigures, medians, style_figures
 from vidanime.styles.registry import BUNDLED_DIR
