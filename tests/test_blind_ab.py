@@ -10,11 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "blind_ab.py"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(*args: str) -> str:
-    done = subprocess.run([sys.executable, str(TOOL), *args], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "lab.measure.blind_ab", *args], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

@@ -1,12 +1,16 @@
-"""The house rules, checked on the source: one direction through the house, lab (``tools/``) ->
+"""The house rules, checked on the source: one direction through the house, the lab (``lab/``) ->
 ``training`` -> ``vidanime``, with ``training`` reached from ``vidanime`` only lazily from the CLI
 commands that need torch; no import cycle of any kind (module-level or inside functions) in either
-package; executors below ``convert`` that never import it back; small functions in the runtime."""
+package; the lab's modules reach each other only as a package, never through ``sys.path``; executors
+below ``convert`` that never import it back; small functions in the runtime."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("vidanime", "training")
@@ -18,6 +22,8 @@ def module_name(path: Path) -> str:
 
 
 MODULES = {module_name(p): p for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+LAB = {module_name(p): p for p in (ROOT / "lab").rglob("*.py")}
+KNOWN = MODULES | LAB
 
 
 def imports(path: Path) -> list[tuple[str, bool]]:
@@ -38,7 +44,7 @@ def imports(path: Path) -> list[tuple[str, bool]]:
                 base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1] + ([base] if base else []))
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
-                found.append((sub if sub in MODULES else base, id(node) in top_level))
+                found.append((sub if sub in KNOWN else base, id(node) in top_level))
     return found
 
 
@@ -81,9 +87,64 @@ def test_no_import_cycles_not_even_through_lazy_imports() -> None:
 
 
 def test_the_lab_is_never_imported_by_training_or_the_runtime() -> None:
-    lab = {"tools", "lab"} | {p.stem for p in (ROOT / "tools").glob("*.py")}
-    offenders = [f"{name} imports {target}" for name, path in MODULES.items() for target, _ in imports(path) if target.split(".")[0] in lab]
+    offenders = [f"{name} imports {target}" for name, path in MODULES.items() for target, _ in imports(path) if target.split(".")[0] in ("lab", "tools")]
+    assert LAB and not offenders, offenders
+
+
+def test_lab_modules_import_each_other_only_as_a_package() -> None:
+    """``from lab.release import cel_eval``, never ``import cel_eval`` found through a path hack."""
+    stems = {p.stem for p in LAB.values() if p.stem != "__init__"}
+    offenders = [f"{name} imports {target}" for name, path in LAB.items() for target, _ in imports(path) if target.split(".")[0] in stems | {"tools"}]
     assert not offenders, offenders
+
+
+# The one allowed edit of sys.path: the GPU check puts the kit's freshly installed wheels (onnxruntime-gpu
+# over the machine's CPU build) first; that folder holds third-party wheels, never the project's code.
+SYS_PATH_ALLOWED = {("lab.check.gpu", "install")}
+
+
+def sys_path_edits(name: str, path: Path) -> list[str]:
+    """``sys.path`` changed in ``path`` (insert / append / extend / assigned), named by the enclosing
+    function, leaving out the allowed one."""
+    found = []
+
+    def visit(node: ast.AST, where: str) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            where = node.name
+        if isinstance(node, (ast.Call, ast.Assign, ast.AugAssign)):
+            text = ast.unparse(node)
+            if text.startswith(("sys.path.insert", "sys.path.append", "sys.path.extend", "sys.path =", "sys.path[", "sys.path +=")):
+                found.append((where, text))
+        for child in ast.iter_child_nodes(node):
+            visit(child, where)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), "<module>")
+    return [f"{name}.{where}: {text}" for where, text in found if (name, where) not in SYS_PATH_ALLOWED]
+
+
+def test_no_sys_path_edits_in_the_lab_training_or_the_runtime() -> None:
+    offenders = [edit for name, path in KNOWN.items() for edit in sys_path_edits(name, path)]
+    assert not offenders, offenders
+
+
+
+def test_the_sys_path_checker_sees_an_edit(tmp_path: Path) -> None:
+    hack = tmp_path / "hack.py"
+    hack.write_text("import sys\nsys.path.insert(0, 'tools')\ndef install():\n    sys.path[:0] = ['site']\n")
+    assert sys_path_edits("x", hack) == ["x.<module>: sys.path.insert(0, 'tools')", "x.install: sys.path[:0] = ['site']"]
+    assert sys_path_edits("lab.check.gpu", hack) == ["lab.check.gpu.<module>: sys.path.insert(0, 'tools')"]  # only install() is allowed
+
+
+@pytest.mark.parametrize("name", sorted(LAB))
+def test_every_lab_module_imports_as_a_package(name: str) -> None:
+    """Each tool runs as ``python -m lab.<group>.<tool>``: its imports resolve (a third-party module this
+    machine lacks skips; a name missing from the project fails)."""
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in {"lab", "tools", "training", "vidanime"} | {p.stem for p in LAB.values()}:
+            raise  # the project's own code, or a lab module reached through a path hack
+        pytest.skip(f"{name} needs {exc.name}")
 
 
 def test_executors_sit_below_convert() -> None:

@@ -3,7 +3,7 @@ binding, batches, --device auto / cuda, convert end to end) and torch training o
 and bf16 AMP, channels-last; DDP over NCCL where there are two GPUs).
 
 Every test here skips, with the reason, on a machine without a usable GPU: this is the subset
-``tools/gpu_check.py`` runs on a GPU machine (``pytest -m cuda``) and reports in docs/gpu.json."""
+``lab/check/gpu.py`` runs on a GPU machine (``pytest -m cuda``) and reports in docs/gpu.json."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""tools/gpu_check.py without a GPU: the tiny CPU dry run end to end, the kit (parts joined and
+"""lab/check/gpu.py without a GPU: the tiny CPU dry run end to end, the kit (parts joined and
 checked, wheels installed offline), and the GPU-only summaries fed with GPU-shaped results."""
 
 from __future__ import annotations
@@ -13,10 +13,7 @@ from typing import Any
 
 import pytest
 
-TOOLS = Path(__file__).resolve().parents[1] / "tools"
-sys.path.insert(0, str(TOOLS))
-
-import gpu_check  # noqa: E402
+from lab.check import gpu as gpu_check
 
 
 @pytest.fixture(scope="module")

@@ -83,10 +83,9 @@ def test_latin1_title_is_read_and_carried(suffix: str, tmp_path: Path, neg_model
 
 # 3 + fuzz ------------------------------------------------------------------------------------------
 def test_fuzz_damaged_inputs_never_crash_lose_frames_or_leave_files(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """120 of tools/fuzz.py's mutants (every format and damage kind), judged as it judges them:
+    """120 of lab/check/fuzz.py's mutants (every format and damage kind), judged as it judges them:
     converted with every frame accounted for, or refused in one line naming the file."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tools.fuzz import judge, make_seeds, mutants
+    from lab.check.fuzz import judge, make_seeds, mutants
 
     (tmp_path / "seeds").mkdir()
     seeds = make_seeds(tmp_path / "seeds")

@@ -121,7 +121,7 @@ def to_fp16(src: Path, dst: Path) -> None:
         warnings.simplefilter("ignore")
         half = float16.convert_float_to_float16(proto, keep_io_types=True)
     # The converter declares a Cast-to-float's output fp16 but leaves the Cast's ``to`` at float, a graph
-    # ONNX Runtime refuses (manga's screen casts its integer pixel grid: tools/gpu_check.py found it)
+    # ONNX Runtime refuses (manga's screen casts its integer pixel grid: lab/check/gpu.py found it)
     declared = {v.name: v.type.tensor_type.elem_type for v in [*half.graph.value_info, *half.graph.output]}
     for node in half.graph.node:
         for attr in node.attribute:

@@ -40,7 +40,7 @@ def train(
     style_name: Optional[str] = typer.Option(None, "--style-name", help="Style name stored in the exported ONNX."),
     vgg: Optional[Path] = typer.Option(None, "--vgg", help="torchvision-format VGG weights (.pth) for perceptual losses."),
     precision: str = typer.Option("auto", "--precision", help="auto (bf16 on CPUs with AMX / AVX512-BF16, fp16 AMP on CUDA, else fp32), fp32, bf16 or fp16."),
-    channels_last: bool = typer.Option(False, "--channels-last", help="NHWC tensors and weights (measure with tools/train_speed.py: it depends on the CPU)."),
+    channels_last: bool = typer.Option(False, "--channels-last", help="NHWC tensors and weights (measure with lab/measure/train_speed.py: it depends on the CPU)."),
     no_amp: bool = typer.Option(False, "--no-amp", help="Same as --precision fp32."),
     no_export: bool = typer.Option(False, "--no-export", help="Do not export generator.onnx at the end."),
     list_recipes: bool = typer.Option(False, "--list", help="List the recipes and exit."),

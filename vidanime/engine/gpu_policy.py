@@ -2,7 +2,7 @@
 keeps the GPU at all.
 
 The tables below are the policy. They are **first estimates, not measurements**: no run of this
-project has had an NVIDIA GPU yet. ``tools/gpu_check.py`` times every bundled style at batch 1 / 4 /
+project has had an NVIDIA GPU yet. ``lab/check/gpu.py`` times every bundled style at batch 1 / 4 /
 8 / 16 and 720p / 1080p / 2160p on a real GPU and writes, in ``docs/gpu.json``'s ``policy`` section,
 the best batch it measured for each frame size next to what this table picks, and the fp16 PSNR of
 each style against CPU fp32: copy those figures here (docs/gpu.md, "Updating the policy").

@@ -23,7 +23,7 @@ def guided_upsample(full: np.ndarray, small_in: np.ndarray, small_out: np.ndarra
 
     ``radius`` (low-size px) defaults to the scale factor, so the window covers about the same
     full-size area at any preset; a small ``eps`` lets low-contrast detail through. Both chosen by
-    ``tools/upsample_eval.py`` (eps 1e-3 lost fine detail against a plain resize; 1e-5 keeps more).
+    ``lab/measure/upsample.py`` (eps 1e-3 lost fine detail against a plain resize; 1e-5 keeps more).
     """
     h, w = full.shape[:2]
     if radius is None:

@@ -38,7 +38,7 @@ DEFAULT_PRESET = "veryfast"
 class EncodeSettings:
     codec: str = "auto"  # h264, or vp9 for WebM
     crf: int = 18
-    # x264 veryfast: on cel's 720p output (tools/encode_eval.py) 0.6x medium's time, 12 % fewer
+    # x264 veryfast: on cel's 720p output (lab/measure/encode.py) 0.6x medium's time, 12 % fewer
     # bits and 0.7 dB lower PSNR (38.9 dB); the cores it frees go to the model.
     preset: str = DEFAULT_PRESET
     # Segments that are joined by remuxing (--resume, the cluster path) must each start with a

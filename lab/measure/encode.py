@@ -1,7 +1,7 @@
 """How much each x264 preset costs and keeps on stylised 720p frames: ms per frame, PSNR of the
 decoded result against the frames handed in, and bits per frame; the basis of the default preset.
 
-    python tools/encode_eval.py CLIP [--style cel] [--frames 48] [--json out.json]
+    python -m lab.measure.encode CLIP [--style cel] [--frames 48] [--json out.json]
 
 Frames are the style's output for the clip's first frames (what ``convert`` encodes), so the
 figures describe flat, line-drawn pictures rather than camera noise."""

@@ -1,8 +1,8 @@
 """The CUDA path measured on one NVIDIA GPU, in one run that writes everything to one JSON.
 
-    python3 tools/gpu_check.py                        # on the GPU machine: installs .gpu_kit's wheels, writes docs/gpu.json
-    python3 tools/gpu_check.py --cpu-dry-run          # anywhere: every step that needs no CUDA -> docs/gpu_dry_run.json
-    python3 tools/gpu_check.py --prepare-kit          # where pip reaches PyPI: .gpu_kit/ (wheels + a real 1080p clip)
+    python3 -m lab.check.gpu                        # on the GPU machine: installs .gpu_kit's wheels, writes docs/gpu.json
+    python3 -m lab.check.gpu --cpu-dry-run          # anywhere: every step that needs no CUDA -> docs/gpu_dry_run.json
+    python3 -m lab.check.gpu --prepare-kit          # where pip reaches PyPI: .gpu_kit/ (wheels + a real 1080p clip)
 
 Sections, in the order they run (each is written to the JSON as soon as it is done, so a run that is
 stopped keeps what it measured; a section that fails records its error and the next one runs):
@@ -52,14 +52,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-TOOLS = Path(__file__).resolve().parent
-if str(TOOLS) not in sys.path:
-    sys.path.insert(0, str(TOOLS))
+from vidanime.checksum import sha256_file as sha256  # stdlib only: safe before the kit is installed
 
-from vidanime.checksum import sha256_file as sha256  # noqa: E402 - stdlib only: safe before the kit is installed
+ROOT = Path(__file__).resolve().parents[2]
 
 # What the GPU machine may lack, carried as wheels (docs/gpu.md): distribution -> (module, why).
 # --prepare-kit downloads the versions this machine has installed, for TARGET_PYTHON.
@@ -995,8 +990,8 @@ def end_to_end(plan: Plan, dry: bool, clip: Path, clip_note: dict[str, Any], wor
 def training(plan: Plan, dry: bool, frames: list[Any], work: Path) -> dict[str, Any]:
     import cv2
     import torch
-    from train_speed import steps_per_second
 
+    from lab.measure.train_speed import steps_per_second
     from training.precision import resolve_precision
     from training.recipes import RECIPES
     from training.recipes.base import apply_overrides
@@ -1151,7 +1146,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="vidanime-gpu-check-"))
     work.mkdir(parents=True, exist_ok=True)
     sections = {s.strip() for s in args.sections.split(",") if s.strip()}
-    report = Report(out, {"kind": "cpu-dry-run" if dry else "gpu", "started": now_iso(), "command": "python3 tools/gpu_check.py " + " ".join(argv if argv is not None else sys.argv[1:]), "plan": asdict(plan)})
+    report = Report(out, {"kind": "cpu-dry-run" if dry else "gpu", "started": now_iso(), "command": "python3 -m lab.check.gpu " + " ".join(argv if argv is not None else sys.argv[1:]), "plan": asdict(plan)})
     inst = report.section("install", lambda: install(args, dry))
     if not dry:
         with contextlib.suppress(Exception):

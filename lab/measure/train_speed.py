@@ -1,7 +1,7 @@
 """Training speed by precision and memory layout: steps per second of a few recipes, each setting
 timed in this one run on this machine (the figures for the README's training-speed table).
 
-    python tools/train_speed.py --photos ../shared/data/photos-open --style ../shared/data/anime \\
+    python -m lab.measure.train_speed --photos ../shared/data/photos-open --style ../shared/data/anime \\
         --recipe cel-distill --recipe dcgan --recipe animeganv2 --json docs/train_speed.json
 
 Each (recipe, setting) trains ``--steps`` warm-up steps, then ``--steps`` timed ones, from the same seed

@@ -7,7 +7,7 @@ public domain, CC-BY-4.0: each licence per file in its own MANIFEST.tsv). Clip f
 every 1 s (near-black / duplicate frames skipped). Fixed held-out splits are never trained on:
 every 6th permissive photo, every 7th ``photos-open`` photo of each content tag, and whole clips.
 
-    python tools/cel_data.py ../shared/data runs/cel
+    python -m lab.release.cel_data ../shared/data runs/cel
     -> runs/cel/train.txt, runs/cel/holdout.txt, runs/cel/frames/, runs/cel/data_manifest.tsv,
        runs/cel/credits.tsv (CC-BY authors to credit in the model card)
 """

@@ -1,7 +1,7 @@
 """Cut the bundled sample clip (vidanime/samples/snowboarder.mp4) from a real video: the first few
 seconds, scaled to 640 px wide (even height), H.264 + AAC, with the source's sound.
 
-    python tools/make_sample_clip.py ../shared/data/videos/showlab__Tune-A-Video__data_man-skiing.mp4 \
+    python -m lab.release.sample_clip ../shared/data/videos/showlab__Tune-A-Video__data_man-skiing.mp4 \
         vidanime/samples/snowboarder.mp4
 
 The source and its licence are named in vidanime/samples/README.md; change both together.

@@ -1,7 +1,7 @@
 """Measure the cel student against its teacher on the held-out photos, and draw the
 before / teacher / student grid for samples/ and the README.
 
-    python tools/cel_eval.py runs/cel/holdout.txt vidanime/styles/bundled/cel.onnx samples/cel_grid.jpg
+    python -m lab.release.cel_eval runs/cel/holdout.txt vidanime/styles/bundled/cel.onnx samples/cel_grid.jpg
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """README picture for --temporal: per-frame vs smoothed output, and the frame-to-frame change
 that the input's motion does not explain (|O_t - warp(O_t+1)|, the warping error's heat map).
 
-    python tools/temporal_figure.py INPUT PER_FRAME.mp4 SMOOTHED.mp4 docs/temporal.png [FRAME]
+    python -m lab.measure.temporal_figure INPUT PER_FRAME.mp4 SMOOTHED.mp4 docs/temporal.png [FRAME]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """How much the --quality presets give up against full-size processing, on frames of real clips.
 
-    python tools/upsample_eval.py [--styles cel] [--short-sides 720 1080] [--precision int8]
+    python -m lab.measure.upsample [--styles cel] [--short-sides 720 1080] [--precision int8]
                                   [--json docs/upsample_eval.json]
 
 Frames of five real clips are scaled to each short side. For each preset (balanced, fast) the
@@ -103,7 +103,7 @@ def evaluate(style: str, frames: list[np.ndarray], precision: str) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--videos", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data" / "videos")
+    parser.add_argument("--videos", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "data" / "videos")
     parser.add_argument("--styles", nargs="+", default=["cel"])
     parser.add_argument("--short-sides", nargs="+", type=int, default=[720, 1080])
     parser.add_argument("--precision", default="auto", help="of the presets' runs in OpenVINO (the reference is always fp32 at full size)")

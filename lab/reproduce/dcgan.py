@@ -1,7 +1,7 @@
 """Seed 002 reproduced: DCGAN on the 400 anime faces of ../shared/data/anime, measured.
 
-    python tools/reproduce_dcgan.py train ../shared/data runs/dcgan --steps 1500 --every 250
-    python tools/reproduce_dcgan.py report ../shared/data runs/dcgan docs/reproduce/dcgan
+    python -m lab.reproduce.dcgan train ../shared/data runs/dcgan --steps 1500 --every 250
+    python -m lab.reproduce.dcgan report ../shared/data runs/dcgan docs/reproduce/dcgan
 
 ``train`` lists the faces, then runs ``vidanime train dcgan`` in chunks of ``--every`` steps
 (``--stop-at`` / ``--resume``: the same run as one straight one, since batches are a function of
@@ -28,13 +28,11 @@ import cv2
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from training.metrics.kid import kid, vgg_features  # noqa: E402
-from training.models.registry import get_arch  # noqa: E402
-from training.plots import plot_losses, read_log, to_uint8_rgb  # noqa: E402
-from training.recipes.dcgan import dcgan_init  # noqa: E402
-from vidanime.engine.cpu import cpu_model  # noqa: E402
+from training.metrics.kid import kid, vgg_features
+from training.models.registry import get_arch
+from training.plots import plot_losses, read_log, to_uint8_rgb
+from training.recipes.dcgan import dcgan_init
+from vidanime.engine.cpu import cpu_model
 
 FACES = "zeka-io__selfie-to-anime__"
 NZ = 100
@@ -153,7 +151,7 @@ def report(data: Path, run: Path, docs: Path) -> dict[str, object]:
         "kid": {k: {"mean": v[0], "std": v[1]} for k, v in figures.items()},  # type: ignore[index]
         "kid_by_step": curve,
         "architecture": "seed 002's extra layer" if config["hyper"]["generator_kwargs"].get("extra_layer", True) else "plain DCGAN (Radford et al.) dimensions",
-        "command": f"python tools/reproduce_dcgan.py train ../shared/data runs/dcgan --steps {rows[-1]['step']} --every {curve[0]['step']} --batch-size {config['hyper']['batch_size']}"
+        "command": f"python -m lab.reproduce.dcgan train ../shared/data runs/dcgan --steps {rows[-1]['step']} --every {curve[0]['step']} --batch-size {config['hyper']['batch_size']}"
         + (" --extra-layer" if config["hyper"]["generator_kwargs"].get("extra_layer", True) else ""),
     }
     (docs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")

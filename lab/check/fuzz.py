@@ -11,7 +11,7 @@ index damage, changed size fields) is converted in its own process with a timeou
 * other: anything else (a traceback, "unexpected", a hang, another exit code, a file left behind,
   the input changed, frames lost without a word). The target is 0.
 
-    python tools/fuzz.py --count 1000 --jobs 2 --json docs/fuzz.json
+    python -m lab.check.fuzz --count 1000 --jobs 2 --json docs/fuzz.json
 
 Tiny seeds keep a 1,000-mutant run to minutes on two cores. ``mutants`` is also what the test
 suite's quick run (tests/test_reliability.py) draws from.
@@ -37,7 +37,7 @@ from typing import Callable, Iterator
 import av
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 KINDS = ("flip", "truncate", "zero", "header", "index", "insert", "delete", "duplicate", "dims")
 SIZE = (48, 64)  # (height, width) of every seed: small enough for minutes per thousand
 # byte patterns that start a container's index or a picture's layout, by what they are in

@@ -2,7 +2,7 @@
 at 256x256 and 720x1280 counted from each exported ONNX graph (random init; weights do not
 change the count).
 
-    python tools/arch_table.py > /tmp/table.md
+    python -m lab.measure.arch_table > /tmp/table.md
 """
 
 from __future__ import annotations

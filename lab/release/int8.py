@@ -1,14 +1,14 @@
 """Write the int8 graph of bundled styles (``NAME.int8.onnx``, what ``--precision auto`` runs in
 OpenVINO on the CPU) and measure what it gives up and what it gains.
 
-    python tools/int8_release.py ../shared/data [--styles cel shinkai] [--json docs/int8.json]
+    python -m lab.release.int8 ../shared/data [--styles cel shinkai] [--json docs/int8.json]
 
 Calibration: one random 256 px crop of each of 32 photos-open pictures (the permissively licensed set the styles were
 trained on). Measurement, on frames of five real clips that calibration never saw, at 720p:
 PSNR and SSIM against the fp32 model, the fine-detail ratio, and ms per frame of OpenVINO fp32,
 OpenVINO int8 and ONNX Runtime fp32, interleaved in one run. Also records the result in the
 style's sidecar (``int8``, shown by ``styles info``) and in an "int8 graph" section at the end of
-its model card (replaced on each run; run this after cel_release / style_release, which rewrite
+its model card (replaced on each run; run this after lab.release.cel / lab.release.styles, which rewrite
 the card).
 """
 
@@ -17,23 +17,19 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from upsample_eval import agreement, frames_of  # noqa: E402
-
-from training.export.onnx import export_int8  # noqa: E402
-from vidanime.bench.machine import describe  # noqa: E402
-from vidanime.engine.session import open_session, variant_file  # noqa: E402
-from vidanime.engine.stylizer import Stylizer  # noqa: E402
-from vidanime.images.io import is_image_path  # noqa: E402
-from vidanime.outputs import write_json  # noqa: E402
-from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
+from lab.measure.upsample import agreement, frames_of
+from training.export.onnx import export_int8
+from vidanime.bench.machine import describe
+from vidanime.engine.session import open_session, variant_file
+from vidanime.engine.stylizer import Stylizer
+from vidanime.images.io import is_image_path
+from vidanime.outputs import write_json
+from vidanime.styles.registry import BUNDLED_DIR
 
 CALIBRATION_PHOTOS = 32  # export_int8 takes one random crop of each
 REPEATS = 3  # timing rounds, engines interleaved within each
@@ -115,7 +111,7 @@ float. `vidanime convert` runs it in OpenVINO on the CPU when a probe frame agre
 {f['psnr_db_min']} dB), SSIM {f['ssim']}, fine detail {f['fine_detail_vs_fp32']} of fp32's. Time per 720p frame,
 one run on {describe().get('cpu', 'this machine')}: OpenVINO fp32 {ms['openvino_fp32']} ms, OpenVINO int8
 {ms['openvino_int8']} ms ({f['int8_speedup_vs_openvino_fp32']}x), ONNX Runtime fp32 {ms['onnxruntime_fp32']} ms.
-Reproduce: `python tools/int8_release.py ../shared/data --styles {style}`.
+Reproduce: `python -m lab.release.int8 ../shared/data --styles {style}`.
 """
 
 
@@ -126,7 +122,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
-    out = {"machine": describe(), "clips_note": "2 frames each of upsample_eval's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
+    out = {"machine": describe(), "clips_note": "2 frames each of lab.measure.upsample's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
     print(json.dumps(out, indent=2))
     if args.json:
         write_json(args.json, out)

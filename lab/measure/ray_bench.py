@@ -1,7 +1,7 @@
 """Measure `convert --ray` against one process on this machine, and the overheads a projection to
 N machines needs: Ray start, seeking into a segment, joining the segments.
 
-    python tools/ray_bench.py [CLIP] [--json docs/ray_bench.json]
+    python -m lab.measure.ray_bench [CLIP] [--json docs/ray_bench.json]
 
 Without CLIP a 20 s 640x360 clip is generated. Every figure comes from one run on one
 machine, named in the output.

