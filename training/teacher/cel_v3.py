@@ -114,13 +114,11 @@ def l0_smooth(image: np.ndarray, lam: float | np.ndarray, beta_max: float = 1e5,
     return s[pad : pad + ih, pad : pad + iw].reshape(image.shape)
 
 
-def _lab_scaled(lab: np.ndarray) -> np.ndarray:
-    """Lab brought to about 0..1 per channel, so one L0 weight fits lightness and colour."""
-    return np.stack([lab[..., 0] / 100.0, lab[..., 1] / 100.0, lab[..., 2] / 100.0], axis=2).astype(np.float32)
-
-
-def _lab_unscaled(x: np.ndarray) -> np.ndarray:
-    return (x * 100.0).astype(np.float32)
+def l0_lab(lab: np.ndarray, lam: float, face_lam: float, faces: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """L0 smoothing of a Lab picture, weight ``lam`` (``face_lam`` inside faces). Lab is divided by
+    100 for the solve, so one weight fits lightness and colour alike."""
+    weights = lam + (face_lam - lam) * faces
+    return (l0_smooth((lab / 100.0).astype(np.float32), weights, p.l0_beta_max, p.l0_kappa) * 100.0).astype(np.float32)
 
 
 def structure(lab: np.ndarray, p: CelV3Params, faces: np.ndarray) -> np.ndarray:
@@ -128,14 +126,13 @@ def structure(lab: np.ndarray, p: CelV3Params, faces: np.ndarray) -> np.ndarray:
     out = lab
     for _ in range(p.pre_passes):
         out = cv2.bilateralFilter(out, p.pre_diameter, p.pre_sigma_colour, p.pre_diameter / 2, borderType=cv2.BORDER_REFLECT)
-    lam = p.l0_lambda + (p.face_lambda - p.l0_lambda) * faces
-    flat = _lab_unscaled(l0_smooth(_lab_scaled(out), lam, p.l0_beta_max, p.l0_kappa))
+    flat = l0_lab(out, p.l0_lambda, p.face_lambda, faces, p)
     # L0 keeps a lone outlier pixel whose contrast pays for its four edges: a median takes the specks
     # out, and a wider one rounds the patches' ragged borders into drawn shapes
     return cv2.medianBlur(flat, p.shape_median)
 
 
-def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> np.ndarray:
+def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> tuple[np.ndarray, np.ndarray]:
     """Lightness in up to three tones per patch: the patch's flat L, a shadow where the photo's
     smoothed shading is ``tone_step`` darker than the patch, a light tone where it is lighter."""
     dev = cv2.GaussianBlur(shading - flat, (0, 0), p.tone_sigma, borderType=cv2.BORDER_REFLECT)
@@ -173,16 +170,13 @@ def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray
                 sky |= region
     if sky.sum() < 0.03 * h * w:
         return np.zeros((h, w), np.float32)
-    # clouds and birds inside the sky belong to it: fill its holes
-    filled = sky.astype(np.uint8)
-    inv = (1 - filled).astype(np.uint8)
-    n2, holes, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
-    for i in range(1, n2):
-        x, y, bw, bh, area = stats[i]
-        touches_bottom_or_sides = y + bh >= h or x == 0 or x + bw >= w
-        if not touches_bottom_or_sides and area < 0.05 * h * w:
-            filled[holes == i] = 1
-    return filled.astype(np.float32)
+    # clouds and birds inside the sky belong to it: fill its holes (every non-sky component that
+    # touches neither the bottom nor a side and is small), all labels in one lookup
+    _, holes, stats, _ = cv2.connectedComponentsWithStats((~sky).astype(np.uint8), connectivity=4)
+    x, y, bw, bh, area = (stats[:, k] for k in range(5))
+    enclosed = (y + bh < h) & (x > 0) & (x + bw < w) & (area < 0.05 * h * w)
+    enclosed[0] = False  # label 0: the sky itself
+    return (sky | enclosed[holes]).astype(np.float32)
 
 
 def paint_sky(lab: np.ndarray, flat: np.ndarray, sky: np.ndarray, p: CelV3Params) -> np.ndarray:
@@ -284,7 +278,7 @@ def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.nda
     if sky.any():
         drawn = paint_sky(lab, drawn, sky, p)
     face_coarse = p.face_lambda if p.face_coarse_lambda is None else p.face_coarse_lambda
-    coarse = _lab_unscaled(l0_smooth(_lab_scaled(flat), p.coarse_lambda + (face_coarse - p.coarse_lambda) * faces, p.l0_beta_max, p.l0_kappa))
+    coarse = l0_lab(flat, p.coarse_lambda, face_coarse, faces, p)
     lines = ink(coarse, p, sky)
     drawn = palette(drawn, p)
     inked = drawn.copy()
