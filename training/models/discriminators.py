@@ -15,16 +15,19 @@ def _sn(conv: nn.Conv2d, use: bool) -> nn.Module:
 
 
 class PatchGAN(nn.Module):
-    """pix2pix / CycleGAN 70x70 PatchGAN: 4x4 convs 64-128-256 (stride 2), 512 (stride 1), 1."""
+    """pix2pix / CycleGAN 70x70 PatchGAN: 4x4 convs 64-128-256 (stride 2), 512 (stride 1), 1.
 
-    def __init__(self, ndf: int = 64, n_layers: int = 3, norm: str = "instance", slope: float = 0.2) -> None:
+    ``in_ch=6`` is pix2pix's conditional D: it sees the photo beside the picture, so it judges
+    whether the picture is *this photo* drawn, not merely whether it looks drawn."""
+
+    def __init__(self, ndf: int = 64, n_layers: int = 3, norm: str = "instance", slope: float = 0.2, in_ch: int = 3) -> None:
         super().__init__()
         bias = norm == "instance"  # instance norm without affine needs the conv bias
 
         def make_norm(c: int) -> nn.Module:
             return nn.InstanceNorm2d(c, affine=False) if norm == "instance" else nn.BatchNorm2d(c)
 
-        layers: list[nn.Module] = [nn.Conv2d(3, ndf, 4, 2, 1), nn.LeakyReLU(slope, True)]
+        layers: list[nn.Module] = [nn.Conv2d(in_ch, ndf, 4, 2, 1), nn.LeakyReLU(slope, True)]
         ch = ndf
         for i in range(1, n_layers + 1):
             out = ndf * min(2**i, 8)

@@ -69,15 +69,21 @@ class ShinkaiHyper(DistillHyper):
 @dataclass
 class CelV3Hyper(DistillHyper):
     """cel v3: flat fills and crisp lines are where an L1 student fails (it averages them into
-    mush), so a patch discriminator (pix2pix) judges teacher vs student crops on top of L1."""
+    mush), so a conditional patch discriminator (pix2pix: photo beside picture) judges teacher vs
+    student crops on top of L1. The student is the ``context-unet``: the teacher's tones and
+    outlines come from a global solve, which a 70 px receptive field could only blur."""
 
     teacher: str = "cel-v3"
-    steps: int = 2_000
-    w_adversarial: float = 0.02  # pix2pix: L1 x100 against GAN x1
-    adversarial_from: int = 300  # steps of L1 / gradient / VGG alone before D steers the student
+    steps: int = 6_000
+    crop: int = 256  # the student's decisions need context: 256 px crops, fewer of them
+    batch_size: int = 4
+    w_adversarial: float = 0.1
+    adversarial_from: int = 200  # steps of L1 / gradient / VGG alone before D steers the student
     gan: str = "lsgan"
     lr_d: float = 2e-4
     d_width: int = 32  # PatchGAN ndf: a 70 px receptive field at half pix2pix's width (CPU budget)
+    conditional: bool = True  # D sees the photo too (6 channels)
+    generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16})
 
     def __post_init__(self) -> None:
         if self.gan not in KINDS:
@@ -159,12 +165,13 @@ class ShinkaiDistill(CelDistill):
 
 class CelV3Distill(CelDistill):
     name = "cel-v3-distill"
-    summary = "bundled 'cel' v3: slim lightweight student of the drawing cel v3 renderer (L1 + gradient + VGG + PatchGAN teacher vs student)"
+    summary = "bundled 'cel' v3: context-unet student of the drawing cel v3 renderer (L1 + gradient + VGG + conditional PatchGAN)"
+    generator_arch = "context-unet"
     hyper_cls = CelV3Hyper
 
     def build_models(self) -> dict[str, nn.Module]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
-        d = get_arch("patchgan").build(ndf=hp.d_width)
+        d = get_arch("patchgan").build(ndf=hp.d_width, in_ch=6 if hp.conditional else 3)
         set_requires_grad(d, False)  # trainable only inside its own step
         return {"generator": self.build_generator(), "discriminator": d}
 
@@ -174,23 +181,26 @@ class CelV3Distill(CelDistill):
         opts["discriminator"] = torch.optim.Adam(models["discriminator"].parameters(), lr=hp.lr_d, betas=(0.5, 0.999))
         return opts
 
+    def judged(self, photo: torch.Tensor, picture: torch.Tensor) -> torch.Tensor:
+        """What D sees: the picture, beside its photo when D is conditional."""
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        return torch.cat([photo, picture], dim=1) if hp.conditional else picture
+
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         self.schedule(step, opts["generator"])
-        adversarial = step >= hp.adversarial_from
+        photo = batch["photo"]
         with amp.autocast():
-            out = models["generator"](batch["photo"])
+            out = models["generator"](photo)
             terms = self.imitation_terms(step, out, batch["target"])
-            if adversarial:
-                terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(out), hp.gan))
+            if step >= hp.adversarial_from:
+                terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(self.judged(photo, out)), hp.gan))
             loss, logged = weighted(terms)
         amp.backward_step(loss, opts["generator"])
         logged["total"] = float(loss.detach())
         if step >= hp.adversarial_from // 2:  # D starts half-way through the warm-up, so it knows something when it steers
-            fake = out.detach()
-            logged["d"] = discriminator_step(
-                lambda d: discriminator_loss(hp.gan, real=[(d(batch["target"]), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp
-            )
+            real, fake = self.judged(photo, batch["target"]), self.judged(photo, out.detach())
+            logged["d"] = discriminator_step(lambda d: discriminator_loss(hp.gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp)
         return logged
 
 
