@@ -100,12 +100,18 @@ class Stylizer:
 class StyleInfo:
     """An installed style."""
 
-    name: str  # what ``style=`` takes
-    source: str  # "bundled" or "user"
-    licence: str  # a short tag: MIT, CC-BY-4.0, non-commercial, unknown ...
-    licence_text: str  # the full note kept with the style ("" when none)
-    path: Path  # its .onnx file
-    default: bool  # the style used when none is named
+    name: str
+    """What ``style=`` takes."""
+    source: str
+    """Either ``"bundled"`` or ``"user"``."""
+    licence: str
+    """A short tag: MIT, CC-BY-4.0, non-commercial, unknown ..."""
+    licence_text: str
+    """The full note kept with the style (empty when none)."""
+    path: Path
+    """Its .onnx file."""
+    default: bool
+    """The style used when none is named."""
 
 
 def list_styles() -> list[StyleInfo]:

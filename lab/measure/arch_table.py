@@ -1,4 +1,4 @@
-"""Print the README's architecture table: paper, published vs our parameter count, and GMACs
+"""Print the architecture table of docs/training/architectures.md: paper, published vs our parameter count, and GMACs
 at 256x256 and 720x1280 counted from each exported ONNX graph (random init; weights do not
 change the count).
 

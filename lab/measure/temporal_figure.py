@@ -1,4 +1,4 @@
-"""README picture for --temporal: per-frame vs smoothed output, and the frame-to-frame change
+"""The picture for --temporal (docs/guide/temporal.md): per-frame vs smoothed output, and the frame-to-frame change
 that the input's motion does not explain (|O_t - warp(O_t+1)|, the warping error's heat map).
 
     python -m lab.measure.temporal_figure INPUT PER_FRAME.mp4 SMOOTHED.mp4 docs/temporal.png [FRAME]

@@ -1,5 +1,5 @@
 """Training speed by precision and memory layout: steps per second of a few recipes, each setting
-timed in this one run on this machine (the figures for the README's training-speed table).
+timed in this one run on this machine (the figures for the training-speed table in docs/training/index.md).
 
     python -m lab.measure.train_speed --photos ../shared/data/photos-open --style ../shared/data/anime \\
         --recipe cel-distill --recipe dcgan --recipe animeganv2 --json docs/train_speed.json

@@ -167,7 +167,7 @@ def main() -> None:
     t.add_argument("--steps", type=int, default=1500)
     t.add_argument("--every", type=int, default=250)
     t.add_argument("--batch-size", type=int, default=32)
-    t.add_argument("--extra-layer", action="store_true", help="seed 002's extra 3-channel layer (needs far more steps: see the README)")
+    t.add_argument("--extra-layer", action="store_true", help="seed 002's extra 3-channel layer (needs far more steps: see docs/reproduce/index.md)")
     r = sub.add_parser("report")
     r.add_argument("data", type=Path)
     r.add_argument("run", type=Path)

@@ -95,8 +95,10 @@ class ConvertOutcome:
     results: list[JobResult]
     style: Style
     arch: str
-    device: str  # e.g. "cpu", "cuda", "cpu (openvino bf16)"
-    precision_note: str = ""  # why this precision, when OpenVINO chose one (its probe against fp32)
+    device: str
+    """Where it ran, e.g. ``cpu``, ``cuda``, ``cpu (openvino bf16)``."""
+    precision_note: str = ""
+    """Why this precision, when OpenVINO chose one (its probe against fp32)."""
 
     @property
     def failed(self) -> list[JobResult]:

@@ -40,9 +40,12 @@ def no_progress(name: str, total: int | None) -> Callable[[int], None]:
 class Progress:
     """Where one input stands: what a progress callback of the Python API and the web app receives."""
 
-    name: str  # the input's name (a file name, ``stdin``, a URL)
-    done: int  # frames written so far (a picture: 0, then 1)
-    total: int | None  # frames expected; None when unknown (a stream)
+    name: str
+    """The input's name (a file name, ``stdin``, a URL)."""
+    done: int
+    """Frames written so far (a picture: 0, then 1)."""
+    total: int | None
+    """Frames expected; None when unknown (a stream)."""
 
 
 def reporting(callback: Callable[[Progress], None]) -> ProgressFactory:
