@@ -2,7 +2,7 @@
 its teacher, and write its model card and the README pictures.
 
     python -m lab.release.cel runs/cel2 ../shared/data
-    python -m lab.release.cel --card     # the card and docs page again from docs/cel_v2.json
+    python -m lab.release.render_cards cel    # the card and docs page again from docs/cel_v2.json
 
 Writes vidanime/styles/bundled/{cel.onnx, cel.fp16.onnx, cel.json, cel.md} (cel.md: the short
 card), docs/cel_v2.json (every figure), docs/models/cel.md (the full measurement page) with
@@ -258,13 +258,10 @@ vidanime train cel-distill --photos runs/cel2/train.txt --out runs/cel2/run --st
 python -m lab.release.cel runs/cel2 ../shared/data"""
 
 
-def rewrite_card() -> None:
-    """The card and docs page again from the saved figures (after a change of wording or template)."""
-    cards.write(card_of(json.loads(FIGURES.read_text(encoding="utf-8"))))
+def saved_card() -> cards.Card:
+    """The card from the saved figures alone (no run directory needed)."""
+    return card_of(json.loads(FIGURES.read_text(encoding="utf-8")))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--card":
-        rewrite_card()
-    else:
-        print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]), kid="--no-kid" not in sys.argv), indent=2, default=str))
+    print(json.dumps(main(Path(sys.argv[1]), Path(sys.argv[2]), kid="--no-kid" not in sys.argv), indent=2, default=str))

@@ -5,7 +5,7 @@ samples/styles_clip_grid.jpg (the same for frames of real clips).
     python -m lab.release.styles shinkai runs/shinkai ../shared/data
     python -m lab.release.styles manga runs/manga ../shared/data
     python -m lab.release.styles --grid ../shared/data runs/shinkai/holdout.txt
-    python -m lab.release.styles --card shinkai     # the card and docs page again from docs/shinkai.json
+    python -m lab.release.render_cards shinkai      # the card and docs page again from docs/shinkai.json
 
 Writes vidanime/styles/bundled/{NAME.onnx, NAME.json, NAME.md} (NAME.md: the short card),
 docs/NAME.json (every figure) and docs/models/NAME.md (the full measurement page) with NAME_loss.png.
@@ -349,15 +349,13 @@ def styles_grid(data: Path, holdout: Path) -> None:
     cr.grid([[(im, "frame")] + [(fns[n](im[None])[0], n) for n in names] for im in frames], Path("samples/styles_clip_grid.jpg"), width=280)
 
 
-def rewrite_card(name: str) -> None:
-    """The card and docs page again from docs/NAME.json (after a change of wording or template)."""
-    cards.write(card_of(RELEASES[name], json.loads(figures_path(name).read_text(encoding="utf-8"))))
+def saved_card(name: str) -> cards.Card:
+    """The card from docs/NAME.json alone (no run directory needed)."""
+    return card_of(RELEASES[name], json.loads(figures_path(name).read_text(encoding="utf-8")))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--card":
-        rewrite_card(sys.argv[2])
-    elif sys.argv[1] == "--grid":
+    if sys.argv[1] == "--grid":
         styles_grid(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
         print(json.dumps(release(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])), indent=2, default=str))
