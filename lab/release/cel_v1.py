@@ -98,7 +98,7 @@ def card_of(f: dict[str, Any], v2: dict[str, Any]) -> cards.Card:
         gmacs_720p=f["gmacs_720p"], measured=f"released {f['date']}, measured beside v2 {v2['date']}, {f['cpu']}, 2 cores",
         eval_set=f"Its release's teacher check, then medians on v2's {v2['style_v1']['images']} held-out photos at long side 768, 2 held-out clips, model-only speed",
         figures=figures, judged=cards.judged(f.get("judged")), data="cel-v1",
-        data_note="Each image at full size (long side ≤ 768) and at half size, random 192 px crops with horizontal flips; clip frames near-black or near-duplicate skipped.",
+        data_note="Licences per `../shared/data/MANIFEST.tsv`. Each image at full size (long side ≤ 768) and at half size, random 192 px crops with horizontal flips; clip frames near-black or near-duplicate skipped.",
         reproduce=REPRODUCE, measurements=measurements(f, v2), training=TRAINING.format(**f), teacher_params=str(f["teacher_params"]),
     )  # fmt: skip
 

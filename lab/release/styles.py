@@ -226,8 +226,8 @@ HISTORY = {
 
 # what a user reads first: the look in one line, what it is for, where it falls short
 LOOK = {
-    "shinkai": "Luminous anime backgrounds: deep saturated blues, crisp bright clouds, lifted greens, teal shadows, warm highlights and thin dark-blue lines.",
-    "manga": "A black-and-white manga page: four flat levels, ink outlines, mid-tones drawn as a fixed 45° line screen.",
+    "shinkai": "Luminous anime backgrounds: deep saturated blues, crisp bright clouds, lifted greens, teal shadows, warm highlights and thin dark-blue lines; drawn by vidanime's own renderer, not trained on any film's frames.",
+    "manga": "A black-and-white manga page: four flat levels, ink outlines, mid-tones drawn as a fixed 45° line screen; drawn by vidanime's own renderer, not trained on any manga's pages.",
 }
 USE = {
     "shinkai": "landscapes, cities, skies and sea: pictures where the background is the subject.",
