@@ -133,9 +133,7 @@ DATA_PAGE = Template("""# Data lists $data_name
 The training and held-out files of the `$data_name` lists (`python -m lab.release.cel_data`), each
 with its licence; kept as `docs/models/data/$data_name/data_manifest.tsv`. $data
 $credits
-| split | source | licence |
-|---|---|---|
-$rows
+$files
 """)
 
 INT8 = Template("""
@@ -297,8 +295,8 @@ def render_data_page(data_name: str) -> str:
     """Every file of a run's data lists with its licence, and the CC-BY credits."""
     cc = credits(data_name)
     credit_table = f"\nCC-BY-4.0 photos used, with their authors:\n\n{table(['file', 'licence', 'credit'], [list(c.values()) for c in cc])}\n" if cc else ""
-    rows = "\n".join(f"| {r['split']} | {r['source']} | {r['licence']} |" for r in manifest(data_name))
-    return DATA_PAGE.substitute(data_name=data_name, data=data_summary(data_name), credits=credit_table, rows=rows)
+    files = table(["split", "source", "licence"], [[r["split"], r["source"], r["licence"]] for r in manifest(data_name)])
+    return DATA_PAGE.substitute(data_name=data_name, data=data_summary(data_name), credits=credit_table, files=files)
 
 
 def write(card: Card) -> None:
