@@ -45,7 +45,8 @@ def test_bundled_style_cannot_be_removed_and_info_shows_card(capsys: pytest.Capt
     assert run(["styles", "remove", "cel"]) == 1
     assert "bundled" in capsys.readouterr().err
     assert run(["styles", "info", "cel"]) == 0
-    assert "held-out photos" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "held-out photos" in out and "docs/models/cel.md" in out  # the short card, pointing at every figure
 
 
 @pytest.mark.parametrize("name", ["shinkai", "manga"])

