@@ -53,10 +53,10 @@ def export_v3(run: Path, checkpoint: Path, steps: int) -> dict[str, object]:
     target = BUNDLED_DIR / "cel.onnx"
     (BUNDLED_DIR / "cel.int8.onnx").unlink(missing_ok=True)  # v2's; lab.release.int8 writes v3's
     report = export_generator(
-        "context-unet", target, checkpoint=checkpoint, style_name="cel", fp16=True, overwrite=True,
+        "context-unet-ink", target, checkpoint=checkpoint, style_name="cel", fp16=True, overwrite=True,
         extra_metadata={"recipe": "cel-v3-distill", "version": "3", "steps": str(steps), "license": LICENSE},
     )  # fmt: skip
-    sidecar = {"name": "cel", "version": 3, "license": LICENSE, "arch": "context-unet (width 16)", "recipe": "cel-v3-distill", "steps": steps}
+    sidecar = {"name": "cel", "version": 3, "license": LICENSE, "arch": "context-unet-ink (width 16)", "recipe": "cel-v3-distill", "steps": steps}
     (BUNDLED_DIR / "cel.json").write_text(json.dumps(sidecar, indent=2) + "\n")
     shutil.copyfile(run / "loss.png", BUNDLED_DIR / "cel_loss.png")
     return {"params": report.params, "parity": report.parity, "file_mb": round(target.stat().st_size / 1e6, 2),

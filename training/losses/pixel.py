@@ -33,13 +33,27 @@ def gradient_l1(generated: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(gh, th) + F.l1_loss(gw, tw)
 
 
+def _luma_and_closing(x: torch.Tensor, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Luma of an RGB batch and its ``size`` x ``size`` grey closing (thin dark things filled in)."""
+    y = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
+    pad = size // 2
+    return y, -F.max_pool2d(-F.max_pool2d(y, size, 1, pad), size, 1, pad)
+
+
 def dark_tophat(x: torch.Tensor, size: int = 5) -> torch.Tensor:
     """How much darker each pixel is than its ``size`` x ``size`` grey closing (luma of an RGB
     batch): large on thin dark strokes and isolated dark dots, zero on flat areas and wide shapes."""
-    y = 0.299 * x[:, 0:1] + 0.587 * x[:, 1:2] + 0.114 * x[:, 2:3]
-    pad = size // 2
-    closed = -F.max_pool2d(-F.max_pool2d(y, size, 1, pad), size, 1, pad)
+    y, closed = _luma_and_closing(x, size)
     return closed - y
+
+
+def ink_map(picture: torch.Tensor, size: int = 7, ratio_full: float = 0.55, ratio_none: float = 0.75) -> torch.Tensor:
+    """Where a drawn picture (in [-1, 1]) has ink: thin strokes much darker than what surrounds
+    them (a teacher's ink is its patch's colour at ~0.45 of the lightness), 0..1. Wide dark
+    areas are not ink: the closing fills only strokes narrower than ``size``."""
+    y, closed = _luma_and_closing((picture + 1) / 2, size)
+    ratio = y / closed.clamp_min(1e-3)
+    return ((ratio_none - ratio) / (ratio_none - ratio_full)).clamp(0, 1) * (closed > 0.15)
 
 
 def speck_excess(generated: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -47,7 +47,8 @@ class ContextUNet(nn.Module):
         self.dec1a, self.dec1b = _conv(c1, c1), _conv(c1, w)
         self.dec0, self.out = _conv(w, w), _conv(w, 3)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The full-size features every output head reads."""
         a = self.act
         x0 = a(self.enc0b(a(self.enc0a(x))))
         x1 = a(self.enc1b(a(self.enc1a(x0))))
@@ -55,18 +56,51 @@ class ContextUNet(nn.Module):
         x3 = a(self.dec3(self.context(a(self.enc3(x2)))))
         y = a(self.dec2b(a(self.dec2a(upsample2x(x3, like=x2) + x2))))
         y = a(self.dec1b(a(self.dec1a(upsample2x(y, like=x1) + x1))))
-        y = a(self.dec0(upsample2x(y, like=x0) + x0))
-        return self.out(y)  # linear; the runtime clips to [-1, 1]
+        return a(self.dec0(upsample2x(y, like=x0) + x0))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.features(x))  # linear; the runtime clips to [-1, 1]
 
 
-register(
-    ArchSpec(
-        name="context-unet",
-        builder=ContextUNet,
-        family="white-box",
-        role="generator",
-        paper="vidanime: White-box's slim UNet with a dilated 1/8-scale stage (cel v3 student)",
-        output_activation="none (clipped)",
-        size_multiple=8,
+class InkedContextUNet(ContextUNet):
+    """The context UNet with a second head that draws the ink: a per-pixel line logit, composited
+    over the fill in the graph as a darker shade of the fill itself (the teacher's ink is its
+    patch's colour at ~0.45 of the lightness).
+
+    A student that regresses colour alone averages the places where it is unsure whether a line
+    runs into a soft grey smudge; a logit trained as a classification (``training.losses.pixel.
+    ink_map`` of the teacher) commits, so lines come out dark and crisp or not at all."""
+
+    def __init__(self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4) -> None:
+        super().__init__(width, dilations)
+        self.ink = _conv(width, 1)
+        self.ink_shade = ink_shade
+
+    def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(fill in [-1, 1], ink logit)."""
+        y = self.features(x)
+        return self.out(y), self.ink(y)
+
+    def composite(self, fill: torch.Tensor, logit: torch.Tensor) -> torch.Tensor:
+        alpha = torch.sigmoid(logit)
+        ink = (fill + 1) * self.ink_shade - 1  # the fill's colour, darker
+        return fill + alpha * (ink - fill)
+
+    def forward(self, x: torch.Tensor, parts: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
+        """The drawn picture; with ``parts`` (training) the fill and the ink logit instead."""
+        fill, logit = self.parts(x)
+        return (fill, logit) if parts else self.composite(fill, logit)
+
+
+for name, builder, role in (("context-unet", ContextUNet, "fill only"), ("context-unet-ink", InkedContextUNet, "fill + ink head")):
+    register(
+        ArchSpec(
+            name=name,
+            builder=builder,
+            family="white-box",
+            role="generator",
+            paper=f"vidanime: White-box's slim UNet with a dilated 1/8-scale stage (cel v3 student, {role})",
+            output_activation="none (clipped)",
+            size_multiple=8,
+        )
     )
-)

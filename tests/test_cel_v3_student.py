@@ -1,0 +1,56 @@
+"""The cel v3 student: the context UNet's ink head, the ink map it learns from, and warm starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from training.losses.pixel import ink_map  # noqa: E402
+from training.models.registry import get_arch  # noqa: E402
+from training.recipes import all_recipes  # noqa: E402
+from training.recipes.base import apply_overrides  # noqa: E402
+
+
+def drawn_picture() -> torch.Tensor:
+    """A flat light-orange picture with a 2 px dark stroke of its own hue and a wide dark block."""
+    img = torch.empty(1, 3, 64, 64)
+    img[:, 0], img[:, 1], img[:, 2] = 0.6, 0.2, -0.2  # in [-1, 1]
+    img[:, :, 30:32, 8:40] = (img[:, :, 30:32, 8:40] + 1) * 0.4 - 1  # ink: the fill, darker
+    img[:, :, 40:60, 44:62] = -0.8  # a dark area, not a line
+    return img
+
+
+def test_ink_map_finds_strokes_not_dark_areas() -> None:
+    m = ink_map(drawn_picture())[0, 0]
+    assert m[30:32, 12:36].min() > 0.9  # the stroke
+    assert m[5:25, 5:60].max() == 0  # the flat fill
+    assert m[44:56, 48:58].max() == 0  # inside the wide dark block
+
+
+def test_ink_head_composites_a_darker_shade_of_the_fill() -> None:
+    net = get_arch("context-unet-ink").build(width=8)
+    fill = torch.full((1, 3, 8, 8), 0.5)
+    assert torch.allclose(net.composite(fill, torch.full((1, 1, 8, 8), -30.0)), fill, atol=1e-6)
+    inked = net.composite(fill, torch.full((1, 1, 8, 8), 30.0))
+    assert torch.allclose(inked, (fill + 1) * net.ink_shade - 1, atol=1e-6)  # same hue, darker
+    x = torch.rand(1, 3, 32, 40) * 2 - 1
+    parts = net(x, parts=True)
+    assert [p.shape[1] for p in parts] == [3, 1] and torch.allclose(net(x), net.composite(*parts))
+
+
+def test_warm_start_takes_the_trunk_of_a_fill_only_run(tmp_path: Path) -> None:
+    trunk = get_arch("context-unet").build(width=8)
+    ckpt = tmp_path / "generator.pt"
+    torch.save({"models": {"generator": trunk.state_dict()}}, ckpt)
+    cls = all_recipes()["cel-v3-distill"]
+    hp = apply_overrides(cls.hyper_cls(), ["generator_kwargs.width=8", "d_width=8", f"init_generator={ckpt}"])
+    recipe = cls(hp, torch.device("cpu"))
+    generator = recipe.build_models()["generator"]
+    assert torch.equal(generator.context[2].conv1.weight, trunk.context[2].conv1.weight)
+    wider = tmp_path / "wider.pt"
+    torch.save({"models": {"generator": get_arch("context-unet").build(width=12).state_dict()}}, wider)
+    with pytest.raises(RuntimeError, match="size mismatch"):
+        cls(apply_overrides(cls.hyper_cls(), ["generator_kwargs.width=8", "d_width=8", f"init_generator={wider}"]), torch.device("cpu")).build_models()
