@@ -144,20 +144,34 @@ def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> tuple[np
     return shadow.astype(np.float32), light.astype(np.float32)
 
 
+def high_parts_touching_top(mask: np.ndarray) -> list[np.ndarray]:
+    """Components of a 0/1 uint8 mask (opened 5x5) that touch the top band and lie in the upper
+    part of the picture: sky candidates, never a wall or road running down."""
+    h = mask.shape[0]
+    band = max(2, h // 50)
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    _, comp = cv2.connectedComponents(opened, connectivity=4)
+    parts = [comp == label for label in np.unique(comp[:band][opened[:band] > 0])]
+    return [r for r in parts if r[: int(0.6 * h)].sum() >= 0.85 * r.sum()]
+
+
+def with_enclosed_holes(sky: np.ndarray) -> np.ndarray:
+    """The sky with clouds and birds inside it: every non-sky component that touches neither the
+    bottom nor a side and is small, all labels in one lookup (a 0/1 float mask)."""
+    h, w = sky.shape
+    _, holes, stats, _ = cv2.connectedComponentsWithStats((~sky).astype(np.uint8), connectivity=4)
+    x, y, bw, bh, area = (stats[:, k] for k in range(5))
+    enclosed = (y + bh < h) & (x > 0) & (x + bw < w) & (area < 0.05 * h * w)
+    enclosed[0] = False  # label 0: the sky itself
+    return (sky | enclosed[holes]).astype(np.float32)
+
+
 def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray:
     """Sky: bright or blue, low texture, and connected to the top edge (a 0/1 float mask)."""
     h, w = texture.shape
     L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     bluish = ((b < -5) & (a < 10) & (L > 45) & (texture < p.sky_texture)).astype(np.uint8)
     pale = ((L > 72) & (np.hypot(a, b) < 14) & (texture < 1.7 * p.sky_texture)).astype(np.uint8)  # clouds are textured
-    band = max(2, h // 50)
-
-    def high_parts_touching_top(mask: np.ndarray) -> list[np.ndarray]:
-        opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        _, comp = cv2.connectedComponents(opened, connectivity=4)
-        parts = [comp == label for label in np.unique(comp[:band][opened[:band] > 0])]
-        return [r for r in parts if r[: int(0.6 * h)].sum() >= 0.85 * r.sum()]  # never a wall or road running down
-
     # blue sky is found on its own (a pale neighbour - a white wall, an elephant's head - must not
     # ride in on it); clouds inside it are its holes, filled below; with no blue sky, a pale
     # region spanning the top is an overcast one
@@ -170,13 +184,7 @@ def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray
                 sky |= region
     if sky.sum() < 0.03 * h * w:
         return np.zeros((h, w), np.float32)
-    # clouds and birds inside the sky belong to it: fill its holes (every non-sky component that
-    # touches neither the bottom nor a side and is small), all labels in one lookup
-    _, holes, stats, _ = cv2.connectedComponentsWithStats((~sky).astype(np.uint8), connectivity=4)
-    x, y, bw, bh, area = (stats[:, k] for k in range(5))
-    enclosed = (y + bh < h) & (x > 0) & (x + bw < w) & (area < 0.05 * h * w)
-    enclosed[0] = False  # label 0: the sky itself
-    return (sky | enclosed[holes]).astype(np.float32)
+    return with_enclosed_holes(sky)
 
 
 def fitted_sky_gradient(smooth: np.ndarray, inside: np.ndarray) -> np.ndarray:
@@ -282,13 +290,16 @@ def tone_shading(lab: np.ndarray) -> np.ndarray:
 
 
 def find_sky(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
-    """The sky mask (all zeros when ``p.sky`` is off or no sky is found), from the photo's local
-    lightness deviation over 3 px: skies are smooth, clouds a little less, everything else more."""
+    """The sky mask (all zeros when ``p.sky`` is off or no sky is found): skies are smooth, clouds
+    a little less, everything else more."""
     if not p.sky:
         return np.zeros(lab.shape[:2], np.float32)
-    L = lab[..., 0]
-    texture = np.sqrt(np.maximum(cv2.GaussianBlur(L**2, (0, 0), 3) - cv2.GaussianBlur(L, (0, 0), 3) ** 2, 0))
-    return sky_mask(lab, texture, p)
+    return sky_mask(lab, local_texture(lab[..., 0]), p)
+
+
+def local_texture(lightness: np.ndarray) -> np.ndarray:
+    """Standard deviation of lightness over a 3 px Gaussian window."""
+    return np.sqrt(np.maximum(cv2.GaussianBlur(lightness**2, (0, 0), 3) - cv2.GaussianBlur(lightness, (0, 0), 3) ** 2, 0))
 
 
 def coarse_structure(flat: np.ndarray, faces: np.ndarray, p: CelV3Params) -> np.ndarray:
