@@ -272,11 +272,12 @@ def ink(coarse: np.ndarray, p: CelV3Params, sky: np.ndarray) -> np.ndarray:
     return np.clip(line * p.ink_gain, 0.0, 1.0).astype(np.float32)
 
 
-def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
-    """Rich blacks, near whites and more saturation: the picture's own range, stretched."""
+def palette(lab: np.ndarray, p: CelV3Params, haze: float = 20.0) -> np.ndarray:
+    """Rich blacks, near whites and more saturation: the picture's own range, stretched. Darks up
+    to L ``haze`` count as a haze to take away; a picture with none darker is not stretched into black."""
     L = lab[..., 0]
     lo, hi = np.percentile(L, [p.black_point, p.white_point])
-    lo, hi = min(lo, 20.0), max(hi, 80.0)  # lift haze, never stretch a low-contrast picture into black
+    lo, hi = min(lo, haze), max(hi, 80.0)
     out = lab.copy()
     stretched = np.clip((L - lo) / max(hi - lo, 1.0), 0.0, 1.0)
     out[..., 0] = p.ink_black + (98.0 - p.ink_black) * stretched**p.midtone_gamma
