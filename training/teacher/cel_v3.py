@@ -317,13 +317,20 @@ def inked(drawn: np.ndarray, lines: np.ndarray, p: CelV3Params) -> np.ndarray:
     return drawn + lines[..., None] * (ink_colour - drawn)
 
 
-def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
-    """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
-    p = params or CelV3Params()
+def patches_and_tones(image: np.ndarray, p: CelV3Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What every v3 renderer starts from: the photo in Lab, its face mask, its flat patches and
+    their shadow and light tone masks."""
     lab = to_lab(to_float(image))
     faces = np.clip(face_mask(image), 0.0, 1.0)
     flat = structure(lab, p, faces)
     shadow, light = cel_tones(flat[..., 0], tone_shading(lab), p)
+    return lab, faces, flat, shadow, light
+
+
+def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
+    """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
+    p = params or CelV3Params()
+    lab, faces, flat, shadow, light = patches_and_tones(image, p)
     drawn = flat.copy()
     drawn[..., 0] += -p.shadow_depth * shadow + p.light_lift * light
     drawn[..., 2] -= p.shadow_blue * shadow

@@ -27,12 +27,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from training.data.filters import to_float, to_uint8
-from training.teacher.cel import face_mask, from_lab, to_lab
+from training.data.filters import to_uint8
+from training.teacher.cel import from_lab
 from training.teacher.cel_v3 import (
     CelV3Params,
     blend_sky,
-    cel_tones,
     cloud_cover,
     coarse_structure,
     find_sky,
@@ -42,8 +41,7 @@ from training.teacher.cel_v3 import (
     inked,
     local_texture,
     palette,
-    structure,
-    tone_shading,
+    patches_and_tones,
     with_enclosed_holes,
 )
 from training.teacher.shinkai import hue_weights
@@ -208,10 +206,7 @@ def colour_grade(lab: np.ndarray, p: ShinkaiV3Params) -> np.ndarray:
 def shinkai_v3_shade(image: np.ndarray, params: ShinkaiV3Params | None = None) -> np.ndarray:
     """uint8 RGB (H, W, 3) -> a painted uint8 RGB background of the same size."""
     p = params or ShinkaiV3Params()
-    lab = to_lab(to_float(image))
-    faces = np.clip(face_mask(image), 0.0, 1.0)
-    flat = structure(lab, p, faces)
-    shadow, light = cel_tones(flat[..., 0], tone_shading(lab), p)
+    lab, faces, flat, shadow, light = patches_and_tones(image, p)
     _, green, _ = hue_weights(flat[..., 1], flat[..., 2])
     drawn = colour_grade(palette(lit_tones(flat, shadow, light, green, p), p, p.haze), p)
     sky = shinkai_sky(lab, faces, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
