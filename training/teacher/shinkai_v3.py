@@ -83,6 +83,7 @@ class ShinkaiV3Params(CelV3Params):
     cloud_shade: tuple[float, float, float] = (76.0, 3.0, -18.0)  # the soft lavender-blue underside
     cloud_light: float = 66.0  # L (photo) above which a low-chroma area next to the sky may be cloud
     cloud_texture: float = 14.0  # L units of local deviation under which it may be (clouds are textured)
+    sky_min_share: float = 0.06  # of the picture: less blue sky than this is left as drawn (cel: 0.03)
     sky_texture: float = 8.0  # a little rougher than cel's 6: streaky skies count
     cloud_tone_span: float = 12.0  # L units of the photo's cloud that go from shade to lit
     # colour
@@ -111,9 +112,9 @@ def shinkai_sky(lab: np.ndarray, faces: np.ndarray, p: ShinkaiV3Params) -> np.nd
     deep = ((b < -10) & (a < -0.6 * b) & (L > 12) & (texture < p.sky_texture)).astype(np.uint8)
     for region in high_parts_touching_top(deep):
         sky |= region
-    if sky.sum() < 0.03 * h * w:
-        return np.zeros((h, w), np.float32)
     sky &= faces < 0.1
+    if sky.sum() < p.sky_min_share * h * w:  # a few blue patches of a portrait's background are no sky to paint
+        return np.zeros((h, w), np.float32)
     pale = ((L > p.cloud_light) & (np.hypot(a, b) < 22) & (texture < p.cloud_texture) & (faces < 0.1) & ~sky).astype(np.uint8)
     pale = cv2.morphologyEx(pale, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     near_sky = cv2.dilate(sky.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
