@@ -70,7 +70,7 @@ class ShinkaiV3Params(CelV3Params):
     # the painted sky: (L, a*, b*) at the top of the picture and at the horizon
     # painted sky, (L, a*, b*) at the top of the picture, part way down (``sky_middle_at`` of the
     # way to the horizon) and at the horizon: deep azure, a bright cerulean, a pale cyan-white
-    zenith: tuple[float, float, float] = (44.0, 10.0, -60.0)
+    zenith: tuple[float, float, float] = (46.0, 6.0, -58.0)
     sky_middle: tuple[float, float, float] = (66.0, -3.0, -43.0)
     horizon: tuple[float, float, float] = (90.0, -6.0, -10.0)
     sky_middle_at: float = 0.55
