@@ -1,4 +1,5 @@
-"""The cel v3 teacher draws: texture out, flat fills, lines only on real borders, painted skies."""
+"""The v3 teachers draw: texture out, flat fills, lines only on real borders, painted skies (cel v3),
+and on the same machinery a painted Shinkai background (shinkai v3)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ pytest.importorskip("skimage")  # the training extra
 
 from training.teacher.cel import to_lab  # noqa: E402
 from training.teacher.cel_v3 import CelV3Params, cel_v3_shade, l0_smooth, short_strokes  # noqa: E402
+from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_sky, shinkai_v3_shade  # noqa: E402
 
 
 def scene(h: int = 200, w: int = 280, seed: int = 1) -> np.ndarray:
@@ -71,11 +73,13 @@ def test_the_sky_is_repainted_as_a_clean_gradient() -> None:
     assert np.all(np.diff(cv2.GaussianBlur(rows, (1, 9), 0)[4:-4, 0]) > -0.2)  # and it brightens toward the horizon
 
 
-def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel() -> None:
+@pytest.mark.parametrize("renderer", ["cel v3", "shinkai v3"])
+def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel(renderer: str) -> None:
     img = textured(200, 260)
-    p = CelV3Params(face_lambda=CelV3Params().l0_lambda)  # no face detector in the loop
-    a = cel_v3_shade(img[:-1, :-1].copy(), p)
-    b = cel_v3_shade(img[1:, 1:].copy(), p)
+    no_faces = {"face_lambda": CelV3Params().l0_lambda}  # no face detector in the loop
+    shade, p = (cel_v3_shade, CelV3Params(**no_faces)) if renderer == "cel v3" else (shinkai_v3_shade, ShinkaiV3Params(**no_faces))
+    a = shade(img[:-1, :-1].copy(), p)
+    b = shade(img[1:, 1:].copy(), p)
     diff = np.abs(a[12:-12, 12:-12].astype(int) - b[11:-13, 11:-13])  # away from the borders
     assert diff.mean() < 2.0 and np.percentile(diff, 95) <= 16
 
@@ -86,3 +90,70 @@ def test_short_strokes_are_dropped_long_ones_kept() -> None:
     mask[30:34, 30:34] = True  # a dot
     short = short_strokes(mask, 20)
     assert short[30:34, 30:34].all() and not short[10].any()
+
+
+# --- the shinkai v3 teacher: cel v3's machinery, painted -------------------------------------------
+
+
+def lab_of(img: np.ndarray) -> np.ndarray:
+    return to_lab(img.astype(np.float32) / 255)
+
+
+def test_shinkai_paints_the_sky_deep_blue_above_and_pale_toward_the_horizon() -> None:
+    img = scene()
+    sky_in, sky_out = lab_of(img[3:95]), lab_of(shinkai_v3_shade(img)[3:95])
+    assert sky_out[..., 2].mean() < sky_in[..., 2].mean() - 10  # a rich blue, not the photo's hazy one
+    rows = sky_out[:, 10:90, 0].mean(axis=1)
+    assert np.abs(sky_out[:, 10:90, 0] - rows[:, None]).mean() < 0.3  # painted: every row one tone
+    assert np.all(np.diff(cv2.GaussianBlur(rows[:, None], (1, 9), 0)[4:-4, 0]) > 0)  # brighter all the way down
+    assert rows[-1] - rows[0] > 20  # deep above, pale low down
+    assert sky_out[:8, 10:90, 2].mean() < sky_out[-8:, 10:90, 2].mean() - 10  # and bluest at the top
+
+
+def test_shinkai_paints_a_cloud_that_runs_off_the_side_white_with_a_soft_shade() -> None:
+    img = scene()
+    cv2.ellipse(img, (0, 45), (70, 22), 0, 0, 360, (238, 238, 240), -1)  # a cloud cut by the left edge: cel keeps it
+    cv2.ellipse(img, (0, 58), (60, 9), 0, 0, 360, (200, 202, 210), -1)  # ... as drawn photo; its grey underside
+    img = np.clip(img + np.random.default_rng(4).normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    sky = shinkai_sky(lab_of(img), np.zeros(img.shape[:2], np.float32), ShinkaiV3Params())
+    assert sky[40:62, 2:40].min() == 1 and sky[75:145, 105:175].max() == 0 and sky[110:].max() == 0  # cloud in, house and ground out
+    out = lab_of(shinkai_v3_shade(img))
+    top, under = out[30:45, 4:40], out[57:62, 4:40]
+    assert top[..., 0].mean() > 88 and top[..., 0].std() < 2  # a flat, bright white shape
+    assert top[..., 0].mean() - under[..., 0].mean() > 8 and under[..., 2].mean() < top[..., 2].mean() - 8  # shaded cool below
+
+
+def test_shinkai_light_is_warm_and_its_shadows_cool() -> None:
+    ramp = np.repeat(np.linspace(30, 230, 240, dtype=np.float32)[None, :, None], 160, axis=0)
+    out = lab_of(shinkai_v3_shade(np.repeat(ramp, 3, axis=2).astype(np.uint8), ShinkaiV3Params(sky=False)))
+    assert out[:, :40, 2].mean() < -2 and out[:, -40:, 2].mean() > 2  # a grey photo: teal-blue shadows, warm light
+
+
+def test_shinkai_lifts_no_grey_haze() -> None:
+    img = scene(seed=2)
+    img[110:190, 20:60] = (20, 25, 20)  # a tree trunk in the shade
+    hazy = (img.astype(np.float32) * 0.6 + 70).astype(np.uint8)  # ... seen through haze
+    L_in, L_out = lab_of(hazy)[..., 0], lab_of(shinkai_v3_shade(hazy))[..., 0]
+    assert np.percentile(L_in, 1) > 30  # the photo's darkest is a grey ...
+    assert np.percentile(L_out, 1) < 20  # ... the painting's a rich dark
+
+
+def test_shinkai_draws_fewer_lines_than_cel() -> None:
+    img = scene(seed=3)
+
+    def line_pixels(out: np.ndarray) -> int:
+        L = lab_of(out)[..., 0]
+        return int((L < 0.6 * cv2.GaussianBlur(L, (0, 0), 6)).sum())  # much darker than their neighbourhood
+
+    cel = line_pixels(cel_v3_shade(img, CelV3Params(sky=False)))
+    assert 0 < line_pixels(shinkai_v3_shade(img, ShinkaiV3Params(sky=False))) < 0.7 * cel
+
+
+def test_shinkai_v3_is_a_registered_teacher_with_its_own_distill_recipe() -> None:
+    from training.recipes import all_recipes
+    from training.teacher import TEACHERS
+
+    shade, params = TEACHERS["shinkai-v3"]()
+    assert shade is shinkai_v3_shade and params == ShinkaiV3Params().as_dict() != CelV3Params().as_dict()
+    recipe, cel = all_recipes()["shinkai-v3-distill"], all_recipes()["cel-v3-distill"]
+    assert recipe.hyper_cls().teacher == "shinkai-v3" and recipe.generator_arch == cel.generator_arch

@@ -93,6 +93,13 @@ class CelV3Hyper(DistillHyper):
 
 
 @dataclass
+class ShinkaiV3Hyper(CelV3Hyper):
+    """shinkai v3: cel v3's student and losses against the painting shinkai v3 renderer."""
+
+    teacher: str = "shinkai-v3"
+
+
+@dataclass
 class MangaHyper(DistillHyper):
     teacher: str = "manga-tone"
     steps: int = 2_000
@@ -215,6 +222,12 @@ class CelV3Distill(CelDistill):
         return logged
 
 
+class ShinkaiV3Distill(CelV3Distill):
+    name = "shinkai-v3-distill"
+    summary = "'shinkai' v3: cel v3's context-unet student and losses against the painting shinkai v3 renderer"
+    hyper_cls = ShinkaiV3Hyper
+
+
 class MangaDistill(CelDistill):
     name = "manga-distill"
     summary = "bundled 'manga': the student learns the manga renderer's tone layer; the exported model ends in a fixed line screen"
@@ -230,3 +243,4 @@ RECIPES.register(MangaDistill)
 RECIPES.register(ShinkaiDistill)
 RECIPES.register(CelV1Distill)
 RECIPES.register(CelV3Distill)
+RECIPES.register(ShinkaiV3Distill)

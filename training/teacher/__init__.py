@@ -21,6 +21,12 @@ def _cel_v3() -> tuple[Shade, dict[str, object]]:
     return cel_v3_shade, CelV3Params().as_dict()
 
 
+def _shinkai_v3() -> tuple[Shade, dict[str, object]]:
+    from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_v3_shade
+
+    return shinkai_v3_shade, ShinkaiV3Params().as_dict()
+
+
 def _cel_v1() -> tuple[Shade, dict[str, object]]:
     from training.teacher.cel_v1 import CelParams, cel_shade
 
@@ -40,4 +46,4 @@ def _manga_tone() -> tuple[Shade, dict[str, object]]:
 
 
 # name -> () -> (render function, its parameters, for cache keys and model cards)
-TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "shinkai": _shinkai, "manga-tone": _manga_tone}
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "shinkai": _shinkai, "shinkai-v3": _shinkai_v3, "manga-tone": _manga_tone}

@@ -144,20 +144,34 @@ def cel_tones(flat: np.ndarray, shading: np.ndarray, p: CelV3Params) -> tuple[np
     return shadow.astype(np.float32), light.astype(np.float32)
 
 
+def high_parts_touching_top(mask: np.ndarray) -> list[np.ndarray]:
+    """Components of a 0/1 uint8 mask (opened 5x5) that touch the top band and lie in the upper
+    part of the picture: sky candidates, never a wall or road running down."""
+    h = mask.shape[0]
+    band = max(2, h // 50)
+    opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    _, comp = cv2.connectedComponents(opened, connectivity=4)
+    parts = [comp == label for label in np.unique(comp[:band][opened[:band] > 0])]
+    return [r for r in parts if r[: int(0.6 * h)].sum() >= 0.85 * r.sum()]
+
+
+def with_enclosed_holes(sky: np.ndarray) -> np.ndarray:
+    """The sky with clouds and birds inside it: every non-sky component that touches neither the
+    bottom nor a side and is small, all labels in one lookup (a 0/1 float mask)."""
+    h, w = sky.shape
+    _, holes, stats, _ = cv2.connectedComponentsWithStats((~sky).astype(np.uint8), connectivity=4)
+    x, y, bw, bh, area = (stats[:, k] for k in range(5))
+    enclosed = (y + bh < h) & (x > 0) & (x + bw < w) & (area < 0.05 * h * w)
+    enclosed[0] = False  # label 0: the sky itself
+    return (sky | enclosed[holes]).astype(np.float32)
+
+
 def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray:
     """Sky: bright or blue, low texture, and connected to the top edge (a 0/1 float mask)."""
     h, w = texture.shape
     L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     bluish = ((b < -5) & (a < 10) & (L > 45) & (texture < p.sky_texture)).astype(np.uint8)
     pale = ((L > 72) & (np.hypot(a, b) < 14) & (texture < 1.7 * p.sky_texture)).astype(np.uint8)  # clouds are textured
-    band = max(2, h // 50)
-
-    def high_parts_touching_top(mask: np.ndarray) -> list[np.ndarray]:
-        opened = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-        _, comp = cv2.connectedComponents(opened, connectivity=4)
-        parts = [comp == label for label in np.unique(comp[:band][opened[:band] > 0])]
-        return [r for r in parts if r[: int(0.6 * h)].sum() >= 0.85 * r.sum()]  # never a wall or road running down
-
     # blue sky is found on its own (a pale neighbour - a white wall, an elephant's head - must not
     # ride in on it); clouds inside it are its holes, filled below; with no blue sky, a pale
     # region spanning the top is an overcast one
@@ -170,49 +184,57 @@ def sky_mask(lab: np.ndarray, texture: np.ndarray, p: CelV3Params) -> np.ndarray
                 sky |= region
     if sky.sum() < 0.03 * h * w:
         return np.zeros((h, w), np.float32)
-    # clouds and birds inside the sky belong to it: fill its holes (every non-sky component that
-    # touches neither the bottom nor a side and is small), all labels in one lookup
-    _, holes, stats, _ = cv2.connectedComponentsWithStats((~sky).astype(np.uint8), connectivity=4)
-    x, y, bw, bh, area = (stats[:, k] for k in range(5))
-    enclosed = (y + bh < h) & (x > 0) & (x + bw < w) & (area < 0.05 * h * w)
-    enclosed[0] = False  # label 0: the sky itself
-    return (sky | enclosed[holes]).astype(np.float32)
+    return with_enclosed_holes(sky)
 
 
-def paint_sky(lab: np.ndarray, flat: np.ndarray, sky: np.ndarray, p: CelV3Params) -> np.ndarray:
-    """A vertical gradient fitted to the sky's clear part, flat clouds with one soft shade."""
-    h, w = sky.shape
+def fitted_sky_gradient(smooth: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """The photo's own sky as a quadratic in the row, per Lab channel, fitted on its clearest
+    (least bright) pixels: where the sky would be without clouds, as an (H, W, 3) picture."""
+    h, w = inside.shape
     ys = np.arange(h, dtype=np.float32)[:, None] * np.ones((1, w), np.float32)
-    inside = sky > 0.5
-    smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
     L = smooth[..., 0]
-    # fit L, a, b = c0 + c1 y + c2 y^2 on the clearest (least bright, most chromatic) sky pixels
     clear = inside & (L <= np.percentile(L[inside], 60))
     if clear.sum() < 50:
         clear = inside
     yn = ys[clear] / h
     basis = np.stack([np.ones_like(yn), yn, yn * yn], axis=1)
     yall = ys / h
-    gradient = np.empty_like(lab)
+    gradient = np.empty_like(smooth)
     for c in range(3):
         coef, *_ = np.linalg.lstsq(basis, smooth[..., c][clear], rcond=None)
         gradient[..., c] = coef[0] + coef[1] * yall + coef[2] * yall * yall
+    return gradient
+
+
+def cloud_cover(lightness: np.ndarray, clear_sky: np.ndarray, sky: np.ndarray, step: float) -> np.ndarray:
+    """Clouds: where the photo is ``step`` L brighter than its clear sky, smoothed so their borders
+    are long curves, not noise (0..1, inside the sky only)."""
+    lift = cv2.GaussianBlur(lightness - clear_sky, (0, 0), 3.0)
+    return (0.5 + 0.5 * np.tanh((lift - step) / 2.0)) * sky
+
+
+def paint_sky(lab: np.ndarray, flat: np.ndarray, sky: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """A vertical gradient fitted to the sky's clear part, flat clouds with one soft shade."""
+    smooth = cv2.GaussianBlur(lab, (0, 0), 2.0)
+    L = smooth[..., 0]
+    gradient = fitted_sky_gradient(smooth, sky > 0.5)
     # painted skies are a clean blue whatever the camera saw: hue pulled toward a sky blue, lightness
     # kept from the photo's own gradient but never grey
     gradient[..., 1] = 0.5 * gradient[..., 1] + 0.5 * p.sky_a
     gradient[..., 2] = np.minimum(0.5 * gradient[..., 2] + 0.5 * p.sky_b, -12.0)
     gradient[..., 0] = np.clip(gradient[..., 0], 55.0, 92.0)
-    # clouds: brighter than the gradient, smoothed so their borders are long curves, not noise
-    lift = cv2.GaussianBlur(L - gradient[..., 0], (0, 0), 3.0)
-    cloud = 0.5 + 0.5 * np.tanh((lift - p.cloud_step) / 2.0)
-    cloud *= sky
+    cloud = cloud_cover(L, gradient[..., 0], sky, p.cloud_step)
     cloud_body = cv2.GaussianBlur(L, (0, 0), 6.0)
     inner = 0.5 + 0.5 * np.tanh((cloud_body - (gradient[..., 0] + 3 * p.cloud_step)) / 2.5)
     cloud_col = np.empty_like(lab)
     cloud_col[..., 0] = np.clip(gradient[..., 0] + 10, 88, 99) * inner + np.clip(gradient[..., 0] + 4, 78, 92) * (1 - inner)
     cloud_col[..., 1] = 1.0 + 2.0 * (1 - inner)  # white clouds with a cool lavender shade
     cloud_col[..., 2] = -2.0 - 8.0 * (1 - inner)
-    painted = gradient * (1 - cloud[..., None]) + cloud_col * cloud[..., None]
+    return blend_sky(gradient * (1 - cloud[..., None]) + cloud_col * cloud[..., None], flat, sky)
+
+
+def blend_sky(painted: np.ndarray, flat: np.ndarray, sky: np.ndarray) -> np.ndarray:
+    """The painted sky over the drawing, through a slightly softened mask (no stair-stepped rim)."""
     soft = cv2.GaussianBlur(sky, (0, 0), 1.5)[..., None]
     return (painted * soft + flat * (1 - soft)).astype(np.float32)
 
@@ -250,11 +272,12 @@ def ink(coarse: np.ndarray, p: CelV3Params, sky: np.ndarray) -> np.ndarray:
     return np.clip(line * p.ink_gain, 0.0, 1.0).astype(np.float32)
 
 
-def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
-    """Rich blacks, near whites and more saturation: the picture's own range, stretched."""
+def palette(lab: np.ndarray, p: CelV3Params, haze: float = 20.0) -> np.ndarray:
+    """Rich blacks, near whites and more saturation: the picture's own range, stretched. Darks up
+    to L ``haze`` count as a haze to take away; a picture with none darker is not stretched into black."""
     L = lab[..., 0]
     lo, hi = np.percentile(L, [p.black_point, p.white_point])
-    lo, hi = min(lo, 20.0), max(hi, 80.0)  # lift haze, never stretch a low-contrast picture into black
+    lo, hi = min(lo, haze), max(hi, 80.0)
     out = lab.copy()
     stretched = np.clip((L - lo) / max(hi - lo, 1.0), 0.0, 1.0)
     out[..., 0] = p.ink_black + (98.0 - p.ink_black) * stretched**p.midtone_gamma
@@ -262,27 +285,57 @@ def palette(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
     return out
 
 
-def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
-    """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
-    p = params or CelV3Params()
+def tone_shading(lab: np.ndarray) -> np.ndarray:
+    """The photo's lightness with texture smoothed out but shading kept: what decides the cel tones."""
+    return cv2.bilateralFilter(lab[..., 0], 9, 10.0, 4.0)
+
+
+def find_sky(lab: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """The sky mask (all zeros when ``p.sky`` is off or no sky is found): skies are smooth, clouds
+    a little less, everything else more."""
+    if not p.sky:
+        return np.zeros(lab.shape[:2], np.float32)
+    return sky_mask(lab, local_texture(lab[..., 0]), p)
+
+
+def local_texture(lightness: np.ndarray) -> np.ndarray:
+    """Standard deviation of lightness over a 3 px Gaussian window."""
+    return np.sqrt(np.maximum(cv2.GaussianBlur(lightness**2, (0, 0), 3) - cv2.GaussianBlur(lightness, (0, 0), 3) ** 2, 0))
+
+
+def coarse_structure(flat: np.ndarray, faces: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """A second, coarser L0 pass over the patches: only the borders of large ones get a line."""
+    face_coarse = p.face_lambda if p.face_coarse_lambda is None else p.face_coarse_lambda
+    return l0_lab(flat, p.coarse_lambda, face_coarse, faces, p)
+
+
+def inked(drawn: np.ndarray, lines: np.ndarray, p: CelV3Params) -> np.ndarray:
+    """Lines laid over the painted Lab picture, each in its patch's own hue, darker and duller."""
+    ink_colour = drawn.copy()
+    ink_colour[..., 0] = drawn[..., 0] * p.ink_lightness
+    ink_colour[..., 1:] = drawn[..., 1:] * p.ink_chroma
+    return drawn + lines[..., None] * (ink_colour - drawn)
+
+
+def patches_and_tones(image: np.ndarray, p: CelV3Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What every v3 renderer starts from: the photo in Lab, its face mask, its flat patches and
+    their shadow and light tone masks."""
     lab = to_lab(to_float(image))
     faces = np.clip(face_mask(image), 0.0, 1.0)
     flat = structure(lab, p, faces)
-    shading = cv2.bilateralFilter(lab[..., 0], 9, 10.0, 4.0)
-    shadow, light = cel_tones(flat[..., 0], shading, p)
+    shadow, light = cel_tones(flat[..., 0], tone_shading(lab), p)
+    return lab, faces, flat, shadow, light
+
+
+def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
+    """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
+    p = params or CelV3Params()
+    lab, faces, flat, shadow, light = patches_and_tones(image, p)
     drawn = flat.copy()
     drawn[..., 0] += -p.shadow_depth * shadow + p.light_lift * light
     drawn[..., 2] -= p.shadow_blue * shadow
-    texture = np.sqrt(np.maximum(cv2.GaussianBlur(lab[..., 0] ** 2, (0, 0), 3) - cv2.GaussianBlur(lab[..., 0], (0, 0), 3) ** 2, 0))
-    sky = sky_mask(lab, texture, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
+    sky = find_sky(lab, p)
     if sky.any():
         drawn = paint_sky(lab, drawn, sky, p)
-    face_coarse = p.face_lambda if p.face_coarse_lambda is None else p.face_coarse_lambda
-    coarse = l0_lab(flat, p.coarse_lambda, face_coarse, faces, p)
-    lines = ink(coarse, p, sky)
-    drawn = palette(drawn, p)
-    inked = drawn.copy()
-    inked[..., 0] = drawn[..., 0] * p.ink_lightness
-    inked[..., 1:] = drawn[..., 1:] * p.ink_chroma
-    out = drawn + lines[..., None] * (inked - drawn)
-    return to_uint8(from_lab(out))
+    lines = ink(coarse_structure(flat, faces, p), p, sky)
+    return to_uint8(from_lab(inked(palette(drawn, p), lines, p)))
