@@ -45,9 +45,9 @@ def small_overrides(recipe: str) -> list[str]:
     sets = ["--steps", "3", "--batch-size", "2", "--crop", "64" if recipe == "dcgan" else "32"]
     if recipe in ("whitebox", "animegan", "animeganv2", "cartoongan"):
         sets += ["--set", "init_steps=1"]
-    if recipe in ("cel-distill", "cel-v1-distill", "cel-v3-distill", "shinkai-v3-distill", "shinkai-distill", "manga-distill", "whitebox"):
+    if recipe in ("cel-distill", "cel-v1-distill", "cel-v3-distill", "cel-v3-trunk-distill", "shinkai-v3-distill", "shinkai-distill", "manga-distill", "whitebox"):
         sets += ["--set", "generator_kwargs.width=8"]
-    if recipe in ("cel-v3-distill", "shinkai-v3-distill"):  # the discriminator steers from step 2 of 3
+    if recipe in ("cel-v3-distill", "cel-v3-trunk-distill", "shinkai-v3-distill"):  # the discriminator steers from step 2 of 3
         sets += ["--set", "adversarial_from=1", "--set", "d_width=8"]
     return sets
 

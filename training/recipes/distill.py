@@ -100,6 +100,11 @@ class ShinkaiV3Hyper(CelV3Hyper):
 
 
 @dataclass
+class CelV3TrunkHyper(CelV3Hyper):
+    w_adversarial: float = 0.1  # the first 1,550 steps of the released trunk; it went on at 0.02
+
+
+@dataclass
 class MangaHyper(DistillHyper):
     teacher: str = "manga-tone"
     steps: int = 2_000
@@ -205,11 +210,15 @@ class CelV3Distill(CelDistill):
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         self.schedule(step, opts["generator"])
         photo = batch["photo"]
+        inked = hasattr(unwrap(models["generator"]), "composite")
         with amp.autocast():
-            fill, logit = models["generator"](photo, parts=True)
-            out = unwrap(models["generator"]).composite(fill, logit)
+            if inked:
+                fill, logit = models["generator"](photo, parts=True)
+                out = unwrap(models["generator"]).composite(fill, logit)
+            else:
+                out = models["generator"](photo)
             terms = self.imitation_terms(step, out, batch["target"])
-            if hp.w_ink > 0:
+            if inked and hp.w_ink > 0:
                 terms["ink"] = (hp.w_ink, F.binary_cross_entropy_with_logits(logit.float(), ink_map(batch["target"].float())))
             if step >= hp.adversarial_from:
                 terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(self.judged(photo, out)), hp.gan))
@@ -228,6 +237,13 @@ class ShinkaiV3Distill(CelV3Distill):
     hyper_cls = ShinkaiV3Hyper
 
 
+class CelV3TrunkDistill(CelV3Distill):
+    name = "cel-v3-trunk-distill"
+    summary = "cel v3's first stage: the context-unet without its ink head (the released student starts from it: init_generator)"
+    generator_arch = "context-unet"
+    hyper_cls = CelV3TrunkHyper
+
+
 class MangaDistill(CelDistill):
     name = "manga-distill"
     summary = "bundled 'manga': the student learns the manga renderer's tone layer; the exported model ends in a fixed line screen"
@@ -243,4 +259,5 @@ RECIPES.register(MangaDistill)
 RECIPES.register(ShinkaiDistill)
 RECIPES.register(CelV1Distill)
 RECIPES.register(CelV3Distill)
+RECIPES.register(CelV3TrunkDistill)
 RECIPES.register(ShinkaiV3Distill)
