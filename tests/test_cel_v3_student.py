@@ -54,3 +54,13 @@ def test_warm_start_takes_the_trunk_of_a_fill_only_run(tmp_path: Path) -> None:
     torch.save({"models": {"generator": get_arch("context-unet").build(width=12).state_dict()}}, wider)
     with pytest.raises(RuntimeError, match="size mismatch"):
         cls(apply_overrides(cls.hyper_cls(), ["generator_kwargs.width=8", "d_width=8", f"init_generator={wider}"]), torch.device("cpu")).build_models()
+
+
+def test_ink_gain_and_bias_sharpen_and_shift_the_lines() -> None:
+    soft = get_arch("context-unet-ink").build(width=8)
+    sharp = get_arch("context-unet-ink").build(width=8, ink_gain=4.0, ink_bias=1.0)
+    fill, logit = torch.zeros(1, 3, 1, 3), torch.tensor([-1.0, -0.2, 1.0]).view(1, 1, 1, 3)
+    a_soft = (fill - soft.composite(fill, logit))[0, 0, 0] / (1 - soft.ink_shade)  # alpha: how much ink
+    a_sharp = (fill - sharp.composite(fill, logit))[0, 0, 0] / (1 - sharp.ink_shade)
+    assert a_sharp[2] > a_soft[2] and a_sharp[0] < a_soft[0]  # surer lines darker, doubtful ones lighter
+    assert a_sharp[1] > 0.5 > a_soft[1]  # the bias draws a doubtful line the soft head leaves out

@@ -71,10 +71,15 @@ class InkedContextUNet(ContextUNet):
     runs into a soft grey smudge; a logit trained as a classification (``training.losses.pixel.
     ink_map`` of the teacher) commits, so lines come out dark and crisp or not at all."""
 
-    def __init__(self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4) -> None:
+    def __init__(
+        self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4, ink_gain: float = 1.0, ink_bias: float = 0.0
+    ) -> None:
         super().__init__(width, dilations)
         self.ink = _conv(width, 1)
         self.ink_shade = ink_shade
+        # Trained at gain 1, bias 0; an export may sharpen the lines (gain > 1) and draw more or
+        # fewer of them (bias): the logit ranks places by how surely a line runs there.
+        self.ink_gain, self.ink_bias = ink_gain, ink_bias
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(fill in [-1, 1], ink logit)."""
@@ -82,7 +87,7 @@ class InkedContextUNet(ContextUNet):
         return self.out(y), self.ink(y)
 
     def composite(self, fill: torch.Tensor, logit: torch.Tensor) -> torch.Tensor:
-        alpha = torch.sigmoid(logit)
+        alpha = torch.sigmoid(self.ink_gain * logit + self.ink_bias)
         ink = (fill + 1) * self.ink_shade - 1  # the fill's colour, darker
         return fill + alpha * (ink - fill)
 
