@@ -11,11 +11,12 @@ import sys
 from functools import partial
 from typing import Callable
 
-from lab.release import cards, cel, cel_v1, styles
+from lab.release import cards, cel, cel_v1, cel_v3, styles
 
 SAVED_CARDS: dict[str, Callable[[], cards.Card]] = {
     "cel": cel.saved_card,
     "cel-v1": cel_v1.saved_card,
+    "cel-v3": cel_v3.saved_card,
     **{name: partial(styles.saved_card, name) for name in styles.RELEASES},
 }
 

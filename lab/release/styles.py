@@ -335,8 +335,8 @@ def figures_path(name: str) -> Path:
 
 def styles_grid(data: Path, holdout: Path) -> None:
     """samples/styles_grid.jpg and styles_clip_grid.jpg: held-out photos and frames of real clips
-    through every bundled style, side by side."""
-    names = ["cel", "shinkai", "manga"]
+    through every bundled style (cel-v1 aside), side by side."""
+    names = ["cel", "cel-v3", "shinkai", "manga"]
     fns = {n: cr.stylizer(BUNDLED_DIR / f"{n}.onnx") for n in names}
     content = {r["file"]: r["content"] for r in csv.DictReader(open(data / "photos-open" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")}
     paths = [Path(line) for line in holdout.read_text().splitlines() if line.strip()]
