@@ -184,6 +184,16 @@ FIGURE_NAMES = {"fine_detail": "fine detail (output / photo)", "strong_edges": "
                 "false_contours_pct": "false contours (%)", "black_lift_abs": "black lift (absolute)"}  # fmt: skip
 
 
+def measured(f: dict[str, Any]) -> str:
+    """When and on what a release's figures were measured (its figures file's ``date`` and ``cpu``)."""
+    return f"measured {f['date']} on {f['cpu']}, 2 cores"
+
+
+def held_out_set(held: int) -> str:
+    """What a cel release's key figures were measured on."""
+    return f"Medians on {held} held-out photos (never trained on) at long side 768; flicker on 2 held-out clips; speed model only"
+
+
 def target_figures(targets: dict[str, dict[str, object]]) -> list[Figure]:
     """The short card's rows for the figures that have a target, a missed one marked."""
     return [Figure(FIGURE_NAMES.get(k, k.replace("_", " ")), str(t["value"]), f"{t['target']}{'' if t['met'] else ' (**missed**)'}") for k, t in targets.items()]

@@ -234,8 +234,7 @@ development work). Final logged losses: {f['final_losses']}."""
         use="everyday photos and videos, people included (faces stay recognisable); it is the default `--style`.",
         limits="judged blind it reads as a smoothed photo, not drawn anime (below); lines are thin and sparse; trained on 300-odd photos on a CPU.",
         about=ABOUT, model=f"`lightweight` generator (White-box UNet, width 16): {f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX ({f['fp16_file_mb']} MB fp16)",
-        gmacs_720p=f["gmacs_720p"], measured=f"measured {f['date']} on {f['cpu']}, 2 cores",
-        eval_set=f"Medians on {held} held-out photos (never trained on) at long side 768; flicker on 2 held-out clips; speed model only",
+        gmacs_720p=f["gmacs_720p"], measured=cards.measured(f), eval_set=cards.held_out_set(held),
         figures=figures, judged=cards.judged(f.get("judged")), data=DATA_LISTS,
         data_note=("The `photos-open` pool plus the permissively licensed photos v1 used; each image at long side ≤ 768 and at "
                    "half size, random 192 px crops with flips. Held out: every 7th `photos-open` photo of each content tag, "

@@ -123,8 +123,7 @@ lr 5e-4 with cosine decay; batch 4, 256 px crops; bf16 autocast. {f['steps']} st
         use="photos and videos you want drawn rather than beautified: `--style cel-v3`. The default `cel` (v2) is a light touch that keeps the photo's detail.",
         limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.5x v2's model time.",
         about=ABOUT, model=f"`context-unet-ink` generator (width 16, a dilated 1/8-scale stage and an ink head): {f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX",
-        gmacs_720p=f["gmacs_720p"], measured=f"measured {f['date']} on {f['cpu']}, 2 cores",
-        eval_set=f"Medians on {held} held-out photos (never trained on) at long side 768; flicker on 2 held-out clips; speed model only",
+        gmacs_720p=f["gmacs_720p"], measured=cards.measured(f), eval_set=cards.held_out_set(held),
         figures=figures, judged=cards.judged(f.get("judged")), data=DATA_LISTS,
         data_note=("The same licensed lists as cel v2: the `photos-open` pool plus permissively licensed photos and clip frames; "
                    "each image at long side ≤ 768 and at half size, random 256 px crops with flips. Held out: every 7th "
