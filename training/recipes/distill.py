@@ -24,6 +24,7 @@ from training.losses.adversarial import KINDS, discriminator_loss, generator_ter
 from training.losses.content import multi_perceptual_l1
 from training.losses.pixel import gradient_l1, ink_map, speck_excess
 from training.models.registry import get_arch
+from training.models.weights import read_checkpoint
 from training.recipes.base import Amp, Hyper, Recipe, discriminator_step, set_requires_grad, weighted
 from training.recipes.registry import RECIPES
 from training.teacher.pairs import render_pairs
@@ -189,7 +190,7 @@ class CelV3Distill(CelDistill):
         set_requires_grad(d, False)  # trainable only inside its own step
         generator = self.build_generator()
         if hp.init_generator:
-            state = torch.load(hp.init_generator, map_location="cpu", weights_only=False)["models"]["generator"]
+            state, _ = read_checkpoint(Path(hp.init_generator))
             missing, unexpected = generator.load_state_dict(state, strict=False)
             if unexpected or any(not k.startswith("ink.") for k in missing):
                 raise ValueError(f"{hp.init_generator} does not fit {self.generator_arch}: missing {missing}, unexpected {unexpected}")
