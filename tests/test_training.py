@@ -248,3 +248,13 @@ def test_dcgan_discriminator_mirrors_the_generators_extra_layer(extra_layer: boo
     assert (first_d.out_channels == 3) == extra_layer and (last_g.in_channels == 3) == extra_layer
     z = torch.randn(2, 100)
     assert models["discriminator"](models["generator"](z)).shape == (2,)
+
+
+def test_wall_minutes_counts_every_resumed_leg_and_final_losses_drop_bookkeeping() -> None:
+    from training.plots import final_losses, wall_minutes
+
+    # a run stopped at 120 s, resumed (its clock restarts), ended at 90 s: 3.5 minutes in all
+    rows = [{"step": 1, "time": 60.0, "l1": 0.5}, {"step": 2, "time": 120.0, "l1": 0.4}, {"step": 3, "time": 30.0, "l1": 0.3},
+            {"step": 4, "time": 90.0, "l1": 0.123456, "seconds_per_step": 0.5}]  # fmt: skip
+    assert wall_minutes(rows) == 3.5
+    assert final_losses(rows) == {"l1": 0.1235}

@@ -38,6 +38,17 @@ def read_log(path: Path) -> list[dict[str, float]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def wall_minutes(rows: list[dict[str, float]]) -> float:
+    """Training wall time of a run's log in minutes, resumed runs included: ``time`` restarts at
+    each resume, so the last row before every restart (and the last row) is summed."""
+    return round(sum(r["time"] for r, nxt in zip(rows, rows[1:] + [None]) if nxt is None or nxt["time"] < r["time"]) / 60, 1)
+
+
+def final_losses(rows: list[dict[str, float]]) -> dict[str, float]:
+    """The last logged losses of a run (bookkeeping columns left out), rounded for a model card."""
+    return {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")}
+
+
 def plot_losses(log_path: Path, out: Path, title: str = "") -> None:
     """Every logged loss against the step, log scale where all values are positive."""
     import matplotlib

@@ -26,7 +26,7 @@ import numpy as np
 
 from lab.release import cards, cel_eval
 from training.export.onnx import export_generator
-from training.plots import read_log
+from training.plots import final_losses, read_log, wall_minutes
 from training.teacher.cel import CelParams, cel_shade
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.bench.latency import time_model
@@ -162,9 +162,8 @@ def main(run_dir: Path, data: Path, kid: bool = True) -> dict[str, object]:
         f["student_vs_teacher"] = {k: v for k, v in cel_eval.main(run_dir / "holdout.txt", target, None, max_side=768).items() if k != "per_image"}
         f["temporal"] = {clip: {"v2": temporal(str(target), data / "videos" / clip, work), "v1": temporal(str(v1), data / "videos" / clip, work)} for clip in CLIPS}
     f["latency_720p_ms"] = {"v2": round(time_model(target, 720, 1280, "cpu", runs=5, warmup=1).median_ms, 1), "v1": round(time_model(v1, 720, 1280, "cpu", runs=5, warmup=1).median_ms, 1)}
-    wall = sum(r["time"] for r, nxt in zip(rows, rows[1:] + [None]) if nxt is None or nxt["time"] < r["time"])
-    f["wall_minutes"] = round(wall / 60, 1)
-    f["final_losses"] = {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")}
+    f["wall_minutes"] = wall_minutes(rows)
+    f["final_losses"] = final_losses(rows)
     photos = [fit(read_image(p)[0]) for p in holdout]
     chosen = [photos[i] for i in (0, 9, 18, 27, 36, 45) if i < len(photos)]
     grid([[(im, "photo"), (previous(im), "cel v1"), (student(im), "cel v2")] for im in chosen], Path("samples/cel_grid.jpg"))

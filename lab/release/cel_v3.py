@@ -22,7 +22,7 @@ from pathlib import Path
 from lab.release import cards
 from lab.release.cel import CLIP_FRAMES, CLIPS, README_CLIP_FRAMES, face_set, faces_kept, fit, frame_at, grid, render_set, style_report, stylizer, temporal
 from training.export.onnx import export_generator
-from training.plots import read_log
+from training.plots import final_losses, read_log, wall_minutes
 from training.teacher.cel_v3 import CelV3Params, cel_v3_shade
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.bench.latency import time_model
@@ -158,9 +158,9 @@ def saved_card() -> cards.Card:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("run_dir", type=Path, help="the cel3 folder (holdout.txt, the run in ctx/)")
+    parser.add_argument("run_dir", type=Path, help="the cel3 folder (holdout.txt and the run folders)")
     parser.add_argument("data", type=Path, help="../shared/data")
-    parser.add_argument("--run", default="ctx", help="the training run's folder inside run_dir")
+    parser.add_argument("--run", default="ink", help="the released student's run folder inside run_dir (the ink run)")
     parser.add_argument("--checkpoint", type=Path, help="a generator checkpoint other than the run's last")
     args = parser.parse_args()
     run = args.run_dir / args.run
@@ -169,8 +169,8 @@ def main() -> None:
     v2 = BUNDLED_DIR / "cel.onnx"
     f: dict[str, object] = {"steps": int(rows[-1]["step"]), **export_v3(run, checkpoint, int(rows[-1]["step"]))}
     f.update(measure(args.run_dir, args.data, BUNDLED_DIR / f"{NAME}.onnx", v2))
-    f["final_losses"] = {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")}
-    f["wall_minutes"] = round(sum(r["time"] for r, nxt in zip(rows, rows[1:] + [None]) if nxt is None or nxt["time"] < r["time"]) / 60, 1)
+    f["final_losses"] = final_losses(rows)
+    f["wall_minutes"] = wall_minutes(rows)
     f["date"] = date.today().isoformat()
     if FIGURES.is_file():  # a judging run's verdict outlives a re-measure
         f["judged"] = json.loads(FIGURES.read_text()).get("judged")

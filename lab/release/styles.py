@@ -32,7 +32,7 @@ import lab.release.cel as cr
 from lab.release import cards
 from training.export.onnx import build_generator, export_generator
 from training.ops.shinkai_finish import LINE, SPARKLE
-from training.plots import read_log
+from training.plots import final_losses, read_log, wall_minutes
 from training.teacher.manga import MangaParams, manga_shade, manga_tone
 from training.teacher.shinkai import ShinkaiParams, shinkai_shade
 from vidanime.bench.graph_stats import graph_stats
@@ -143,9 +143,8 @@ def release(name: str, run_dir: Path, data: Path) -> dict[str, object]:
                 write_image(outs[-1], student(p))
             f["style_distance_kid"] = style_distance(outs, data / "anime").get("kid")
     f["latency_720p_ms"] = {name: round(time_model(target, 720, 1280, "cpu", runs=5, warmup=1).median_ms, 1), "cel": round(time_model(cel, 720, 1280, "cpu", runs=5, warmup=1).median_ms, 1)}
-    wall = sum(r["time"] for r, nxt in zip(rows, rows[1:] + [None]) if nxt is None or nxt["time"] < r["time"])
-    f["wall_minutes"] = round(wall / 60, 1)
-    f["final_losses"] = {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")}
+    f["wall_minutes"] = wall_minutes(rows)
+    f["final_losses"] = final_losses(rows)
     chosen = [photos[i] for i in range(0, len(photos), max(1, len(photos) // 5))][:5]
     cr.grid([[(im, "photo"), (rel.teacher(im), "teacher"), (student(im), name)] for im in chosen], Path(f"samples/{name}_grid.jpg"))
     shutil.copyfile(run / "loss.png", cards.MODELS / f"{name}_loss.png")

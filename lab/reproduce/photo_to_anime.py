@@ -33,7 +33,7 @@ import torch
 import lab.release.cel as cr
 from training.export.onnx import build_generator
 from training.metrics.kid import kid, vgg_features
-from training.plots import plot_losses, read_log, to_uint8_rgb
+from training.plots import final_losses, plot_losses, read_log, to_uint8_rgb
 from vidanime.engine.cpu import cpu_model
 from vidanime.images.io import read_image
 from vidanime.styles.registry import BUNDLED_DIR
@@ -153,7 +153,7 @@ def report(recipe: str, data: Path, split: Path, run: Path, docs: Path) -> dict[
         "evaluation": f"{len(holdout)} held-out photos of the split at long side {SIDE} (the recipe's training scale)",
         "kid_note": "KID (unbiased MMD^2, cubic kernel, 20 subsets of up to 50) on HED-VGG16 conv5_3 pooled features at 224 px against the training anime images; not Inception: not comparable with published FID",
         "figures": {k: {**v, "kid": {"mean": v["kid"][0], "std": v["kid"][1]}} for k, v in figures.items()},  # type: ignore[index]
-        "final_losses": {k: round(v, 4) for k, v in rows[-1].items() if k not in ("step", "time", "seconds_per_step")},
+        "final_losses": final_losses(rows),
         "command": f"python -m lab.reproduce.photo_to_anime train {recipe} ../shared/data {split} {run} --anime {'all' if config['data']['n_style'] > 200 else 'scenes'} "
         f"--init-steps {hp['init_steps']} --batch-size {hp['batch_size']} --crop {hp['crop']} --max-minutes M (repeat to go on)",
     }
