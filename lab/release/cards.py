@@ -160,9 +160,10 @@ def judged(j: dict[str, Any] | None) -> str:
         return JUDGED_NONE
     runs = j["runs"]
     ratings = " and ".join(f"**{r['mean']:.2f}**" for r in runs)
-    anchors = ", ".join(f"run {r['run']}: real anime frames {r['anime_frames']}, photos {r['photos']}, this style's range {r['range']}" for r in runs)
-    return (f"Calibrated blind rating, 0 = a photo and 10 = a frame of hand-drawn anime ({len(runs)} runs, each a different "
-            f"judge who saw only the images, {j['date']}): {ratings} of 10 ({anchors}). {j['verdict']} Protocol and "
+    anchors = ", ".join(f"run {r['run']}: real anime frames {r['anime_frames']}, photos {r['photos']}" + (f", this style's range {r['range']}" if "range" in r else "") for r in runs)
+    judges = f"{len(runs)} runs, each a different judge" if len(runs) > 1 else "one run, a judge"
+    return (f"Calibrated blind rating, 0 = a photo and 10 = a frame of hand-drawn anime ({judges} "
+            f"who saw only the images, {j['date']}): {ratings} of 10 ({anchors}). {j['verdict']} Protocol and "
             f"runs: `{j['where']}`.")  # fmt: skip
 
 

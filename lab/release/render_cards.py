@@ -11,12 +11,12 @@ import sys
 from functools import partial
 from typing import Callable
 
-from lab.release import cards, cel, cel_v1, cel_v3, styles
+from lab.release import cards, cel, cel_v1, cel_v3, shinkai_v3, styles, v3
 
 SAVED_CARDS: dict[str, Callable[[], cards.Card]] = {
     "cel": cel.saved_card,
     "cel-v1": cel_v1.saved_card,
-    "cel-v3": cel_v3.saved_card,
+    **{style.name: partial(v3.saved_card, style) for style in (cel_v3.CEL_V3, shinkai_v3.SHINKAI_V3)},
     **{name: partial(styles.saved_card, name) for name in styles.RELEASES},
 }
 
