@@ -10,8 +10,10 @@ import pytest
 from factories import make_clip, make_onnx_generator, make_onnx_graph, read_frames
 from onnx import TensorProto, helper, numpy_helper
 
+import vidanime
 from vidanime.cli.app import run
-from vidanime.styles.registry import installed_styles, user_styles_dir
+from vidanime.errors import StyleNotFoundError
+from vidanime.styles.registry import Style, installed_styles, pinned_name, resolve_style, user_styles_dir
 
 F = TensorProto.FLOAT
 
@@ -86,9 +88,32 @@ def test_styles_list_fits_80_columns(tmp_path: Path, neg_model: Path, monkeypatc
     assert max(len(line) for line in lines) <= 80
     names = sorted(installed_styles())
     rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in names}
-    assert sorted(rows) == names and len(lines) == len(names) + 3  # header, one line a style, folder, hint
+    assert sorted(rows) == names and len(lines) == len(names) + 4  # header, one line a style, pinned names, folder, hint
     assert rows["community-portrait-v2"][1] == "non-commercial" and rows["mine"][1] == "Apache-2.0"
     assert rows["cel"][1:] == ["MIT", "lightweight", "1.5", "MB", "bundled"]
+    assert f"cel-v{installed_styles()['cel'].sidecar['version']}" in next(line for line in lines if line.startswith("pinned: "))
+
+
+def test_a_versioned_style_is_also_reachable_by_its_pinned_name(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``NAME-vN`` keeps naming version N of NAME: scripts can pin a version before the plain name
+    moves on to the next one. Only a sidecar's integer version makes one; a real style of that
+    name wins over it."""
+    assert run(["styles", "add", "ink", str(neg_model)]) == 0
+    sidecar = user_styles_dir() / "ink.json"
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "version": 4}))
+    assert resolve_style("ink-v4").path == user_styles_dir() / "ink.onnx"
+    assert pinned_name(resolve_style("ink")) == "ink-v4"
+    convert_and_compare(tmp_path, "ink-v4", lambda a: 255 - a)
+    with pytest.raises(StyleNotFoundError):
+        resolve_style("ink-v3")  # another version is not this one
+    assert run(["styles", "add", "ink-v4", str(nchw_unit_range(tmp_path / "other.onnx"))]) == 0
+    assert resolve_style("ink-v4").path == user_styles_dir() / "ink-v4.onnx"
+    assert pinned_name(Style("cel-v3", Path("cel-v3.onnx"), "bundled", {"version": 3})) is None  # already its version's name
+    assert pinned_name(Style("x", Path("x.onnx"), "user", {"version": "2"})) is None
+    assert {s.name: s.pinned for s in vidanime.list_styles()}["ink"] == "ink-v4"
+    capsys.readouterr()
+    assert run(["styles", "info", "ink-v4"]) == 0 and run(["styles", "info", "ink"]) == 0
+    assert "also --style ink-v4" in capsys.readouterr().out
 
 
 def test_nchw_unit_range_is_probed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

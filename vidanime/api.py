@@ -25,7 +25,7 @@ from vidanime.pipeline.convert import convert as run_convert
 from vidanime.pipeline.jobs import Progress, no_progress, reporting
 from vidanime.pipeline.options import MODEL_OPTION_NAMES, checked_options
 from vidanime.styles.licences import licence_tag
-from vidanime.styles.registry import DEFAULT_STYLE, installed_styles
+from vidanime.styles.registry import DEFAULT_STYLE, installed_styles, pinned_name
 
 __all__ = ["ConvertOutcome", "Progress", "StyleInfo", "Stylizer", "convert", "list_styles"]
 
@@ -112,6 +112,9 @@ class StyleInfo:
     """Its .onnx file."""
     default: bool
     """The style used when none is named."""
+    pinned: str = ""
+    """Its version's own name, also taken by ``style=`` (``cel-v2`` for ``cel`` v2): it keeps
+    meaning this version when the plain name moves on to the next one ("" when unversioned)."""
 
 
 def list_styles() -> list[StyleInfo]:
@@ -119,5 +122,5 @@ def list_styles() -> list[StyleInfo]:
     of the same name."""
     found = installed_styles()
     order = sorted(found, key=lambda name: (name != DEFAULT_STYLE, name))
-    return [StyleInfo(n, found[n].source, licence_tag(found[n].sidecar.get("license")), str(found[n].sidecar.get("license") or ""), found[n].path, n == DEFAULT_STYLE)
-            for n in order]  # fmt: skip
+    return [StyleInfo(n, found[n].source, licence_tag(found[n].sidecar.get("license")), str(found[n].sidecar.get("license") or ""), found[n].path, n == DEFAULT_STYLE,
+                      pinned_name(found[n]) or "") for n in order]  # fmt: skip

@@ -20,7 +20,7 @@ from vidanime.styles.registry import Style, resolve_style
 MediaKind = Literal["image", "video"]
 
 # --quality presets: the fraction of the short side the model works at; the result comes back to
-# full size by guided upsampling. Measured by lab/measure/upsample.py (README, "Quality presets").
+# full size by guided upsampling. Measured by lab/measure/upsample.py (docs/performance/quality.md).
 QUALITY_SCALE: dict[str, float] = {"best": 1.0, "balanced": 0.75, "fast": 0.5}
 QUALITY = ("auto", *QUALITY_SCALE)
 # auto: videos whose short side is at least AUTO_VIDEO_FROM run balanced (41-43 dB against full

@@ -3,7 +3,7 @@ of real images; its quality is reported as PSNR against the fp32 model on those 
 
 NNCF's post-training quantization (per-channel symmetric int8 weights, asymmetric int8
 activations, fast bias correction) writes an ONNX graph with QuantizeLinear / DequantizeLinear
-pairs that OpenVINO runs with int8 kernels. Measured on ``cel`` (README, "Engines and int8"):
+pairs that OpenVINO runs with int8 kernels. Measured on ``cel`` (docs/performance/engines.md, "Engines and int8"):
 49 dB against fp32 on real 720p frames and 1.8x OpenVINO fp32 on an AVX2 CPU, where ONNX
 Runtime's own static quantizer gave 35 dB (21 dB on some frames) on the same crops. ONNX
 Runtime runs these graphs too, but slower than its fp32, so only the OpenVINO engine uses them.

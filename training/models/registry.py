@@ -2,7 +2,7 @@
 
 Every entry carries what the runtime and the benchmark need to know without building the model:
 value range, layout, channel order, output activation, size multiple, source paper and the
-published parameter count (see the README's architecture table for how ours compares).
+published parameter count (docs/training/architectures.md compares ours).
 The family modules register themselves; ``training.models`` imports them all.
 """
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from vidanime.cli.progress import stderr_console
 from vidanime.pipeline.options import contract_overrides
 from vidanime.styles.licences import licence_tag
-from vidanime.styles.registry import installed_styles, resolve_style, shadowed_styles, user_styles_dir
+from vidanime.styles.registry import installed_styles, pinned_name, resolve_style, shadowed_styles, user_styles_dir
 
 styles_app = typer.Typer(help="List, add, inspect and remove styles (ONNX generators).", no_args_is_help=True)
 
@@ -41,6 +41,9 @@ def list_styles() -> None:
     console.print(table)
     if shadowed:
         console.print("* not used: a user style has the same name", highlight=False)
+    pins = sorted(pin for style, hidden in rows if not hidden and (pin := pinned_name(style)))
+    if pins:  # NAME-vN: a script that names it keeps that version when NAME moves on
+        console.print(f"pinned: {', '.join(pins)}", highlight=False)
     console.print(f"user folder: {user_styles_dir()}", highlight=False, soft_wrap=True)
     console.print("details: vidanime styles info NAME", highlight=False)
 
@@ -82,7 +85,9 @@ def info(name: str = typer.Argument(..., help="Style name (or path to an .onnx f
     style = resolve_style(name)
     engine = open_session(style.path, "cpu")
     console = Console()
-    console.print(f"[bold]{style.name}[/] ({style.source}) {style.path}  {style.path.stat().st_size / 1e6:.1f} MB")
+    console.print(f"[bold]{style.name}[/] ({style.source}) {style.path}  {style.path.stat().st_size / 1e6:.1f} MB", highlight=False)
+    if pinned := pinned_name(style):
+        console.print(f"also --style {pinned}: keeps naming this version when {style.name} moves on", highlight=False)
     c = engine.contract
     console.print(f"arch {c.arch}; {c.layout} {c.channel_order}; input {c.input_range}; output {c.output_range}; size multiple {c.size_multiple}")
     for key, value in style.sidecar.items():

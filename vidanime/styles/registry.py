@@ -55,6 +55,16 @@ def _scan(folder: Path, source: str) -> dict[str, Style]:
     return found
 
 
+def pinned_name(style: Style) -> str | None:
+    """``NAME-vN`` for a style whose sidecar says it is version N (``cel`` v2 -> ``cel-v2``): a
+    script that names it keeps this version when the plain name moves on to the next one."""
+    version = style.sidecar.get("version")
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None
+    suffix = f"-v{version}"
+    return None if style.name.endswith(suffix) else style.name + suffix
+
+
 def installed_styles() -> dict[str, Style]:
     """Name -> style; a user style of the same name shadows a bundled one."""
     styles = _scan(BUNDLED_DIR, "bundled")
@@ -79,6 +89,9 @@ def resolve_style(name_or_path: str | None) -> Style:
     styles = installed_styles()
     if name in styles:
         return styles[name]
+    pinned = {pinned_name(style): style for style in styles.values()}
+    if name in pinned:
+        return pinned[name]
     listed = ", ".join(sorted(styles)) or "none"
     example = {"shinkai": "Shinkai_53.onnx", "hayao": "AnimeGANv3_Hayao_36.onnx", "paprika": "Paprika_54.onnx"}.get(name.lower(), "FILE.onnx")
     hint = (
