@@ -347,3 +347,30 @@ def test_large_pictures_go_through_in_windows_with_the_same_result(tmp_path: Pat
     windows = Stylizer(engine.run, engine.contract, tile_pixels=100 * 100, tile=128, tile_margin=8)(frame)
     assert windows.shape == whole.shape
     assert np.abs(windows.astype(int) - whole).max() <= 1
+
+
+def test_windows_carry_the_models_context_so_no_seam_shows(tmp_path: Path) -> None:
+    """A model whose pixels depend on 30 px each side (a 61-wide box blur): windows with the old
+    fixed 8 px margin leave seams; with the contract's context (``vidanime.context``) they match
+    one pass. The bundled context-unet styles see about 256 px."""
+    from dataclasses import replace
+
+    from factories import make_onnx_generator
+
+    from vidanime.engine.session import open_session
+    from vidanime.engine.stylizer import Stylizer
+
+    blur = helper.make_node("AveragePool", ["input"], ["output"], kernel_shape=[1, 61], pads=[0, 30, 0, 30], count_include_pad=0)
+    engine = open_session(one_op_model(tmp_path / "blur.onnx", [blur], ["N", 3, "H", "W"]), "cpu")
+    frame = np.random.default_rng(1).integers(0, 255, (1, 96, 700, 3), dtype=np.uint8)
+    whole = Stylizer(engine.run, engine.contract)(frame).astype(int)
+    windowed = {
+        context: Stylizer(engine.run, replace(engine.contract, context=context), tile_pixels=100 * 100, tile=128, tile_margin=8)(frame)
+        for context in (8, 30)
+    }
+    inner = np.s_[:, :, 32:-32]  # the picture's own border is padded per window: not a seam
+    assert np.abs(windowed[8] - whole)[inner].max() > 8  # too little context: the seams show
+    assert np.abs(windowed[30] - whole)[inner].max() <= 1
+    for stored, read in (("30", 30), ("not a number", 64)):  # graphs without a usable value keep the old 64 px
+        graph = make_onnx_generator(tmp_path / f"g{read}.onnx", metadata={"vidanime.context": stored})
+        assert open_session(graph, "cpu").contract.context == read

@@ -88,6 +88,7 @@ def metadata_for(spec: ArchSpec, style_name: str | None, provenance: str, extra:
         "channel_order": spec.channel_order,
         "size_multiple": str(spec.size_multiple),
         "train_resolution": str(spec.train_resolution),
+        "context": str(spec.context),
         "output_activation": spec.output_activation,
         "provenance": provenance,
         "exporter": f"vidanime {__version__}, torch {torch.__version__}",

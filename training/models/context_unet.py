@@ -107,5 +107,8 @@ for name, builder, role in (("context-unet", ContextUNet, "fill only"), ("contex
             paper=f"vidanime: White-box's slim UNet with a dilated 1/8-scale stage (cel v3 student, {role})",
             output_activation="none (clipped)",
             size_multiple=8,
+            # windows of a 4.9 MP picture against one pass (cel-v3): 64 px margins leave seams up to
+            # 130 levels, 192 px up to 27, 256 px up to 4 (docs/guide/images.md)
+            context=256,
         )
     )

@@ -33,6 +33,7 @@ class ArchSpec:
     output_activation: str = "tanh"
     size_multiple: int = 4
     train_resolution: int = 256
+    context: int = 64  # px each side an output pixel depends on in practice (windows of large pictures carry it)
     defaults: dict[str, object] = field(default_factory=dict)
 
     def build(self, **overrides: object) -> nn.Module:

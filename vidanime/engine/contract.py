@@ -29,6 +29,9 @@ class ModelContract:
     batch_fixed: bool = False  # True when the graph only takes batch 1
     input_dtype: str = "float32"  # or "float16"
     arch: str = "unknown"
+    # px each side that an output pixel depends on in practice (``vidanime.context``): what a window
+    # of a large picture must carry beyond the pixels it keeps, or its seams show
+    context: int = 64
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -91,6 +94,7 @@ def contract_from_graph(
         raise VidanimeError(f"not an image generator: input {input_name!r} is {input_type}, expected float")
     fixed = _fixed_hw(input_shape, layout)
     meta_multiple = metadata.get(META_PREFIX + "size_multiple")
+    meta_context = metadata.get(META_PREFIX + "context", "")
     return ModelContract(
         input_name=input_name,
         output_name=output_name,
@@ -103,6 +107,7 @@ def contract_from_graph(
         batch_fixed=isinstance(input_shape[0], int) and input_shape[0] == 1,
         input_dtype=_ONNX_TYPES[input_type],
         arch=metadata.get(META_PREFIX + "arch", "unknown"),
+        context=int(meta_context) if meta_context.isdigit() else 64,
     )
 
 

@@ -104,9 +104,10 @@ class Stylizer:
     # Back to full size after processing smaller: "guided" (edges follow the full-size frame,
     # ``engine.upsample``) or "resize" (plain cubic, softer).
     upsample: str = "guided"
-    # Pictures above ``tile_pixels`` go through the model in ``tile``-sized windows whose outer
-    # ``tile_margin`` px are thrown away: memory stays bounded (a 10000 x 10000 photo), and each
-    # kept pixel saw the same surroundings as in one pass, so the seams do not show.
+    # Pictures above ``tile_pixels`` go through the model in windows that keep a ``tile`` -
+    # 2 x ``tile_margin`` px core and throw away the margin around it, at least ``tile_margin`` px
+    # and as wide as the model's context (its contract): memory stays bounded (a 10000 x 10000
+    # photo), and each kept pixel saw the same surroundings as in one pass, so no seam shows.
     tile_pixels: int = 2048 * 2048
     tile: int = 1024
     tile_margin: int = 64
@@ -170,7 +171,7 @@ class Stylizer:
     def _windowed(self, frame: np.ndarray) -> np.ndarray:
         """A large frame through a dynamic-size model, window by window (see ``tile_pixels``)."""
         h, w = frame.shape[:2]
-        margin, core = self.tile_margin, max(16, self.tile - 2 * self.tile_margin)
+        margin, core = max(self.tile_margin, self.contract.context), max(16, self.tile - 2 * self.tile_margin)
         out = np.empty_like(frame)
         for y0 in range(0, h, core):
             for x0 in range(0, w, core):
