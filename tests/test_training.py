@@ -128,6 +128,25 @@ def test_cel_v3_student_and_its_discriminator_both_learn(tmp_path: Path) -> None
     assert "discriminator" in saved["models"] and "discriminator" in saved["optimizers"]
 
 
+def test_face_masks_crop_with_their_photos_and_weigh_the_faces(tmp_path: Path) -> None:
+    """``w_face``: an extra L1 over the pixels a mask marks. The mask is cropped and flipped with
+    its photo (here it is the photo's red channel, so the two must agree pixel for pixel), and the
+    term is logged, zero where no face is marked."""
+    source = paired()
+    source.masks = [im[..., 0].copy() for im in source.inputs]
+    for step in range(4):
+        batch = source.batch(step)
+        assert torch.allclose(batch["mask"][:, 0] * 2 - 1, batch["photo"][:, 0], atol=1e-5)
+    hp = apply_overrides(all_recipes()["cel-v3-distill"].hyper_cls(), ["steps=2", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_face=2"])
+    for name, mask in (("faces", lambda im: np.where(np.arange(im.shape[1]) < 32, 255, 0).astype(np.uint8)[None].repeat(im.shape[0], 0)), ("none", lambda im: np.zeros(im.shape[:2], np.uint8))):
+        source = paired()
+        source.masks = [mask(im) for im in source.inputs]
+        config = TrainConfig("cel-v3-distill", tmp_path / name, hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+        Trainer(config, all_recipes()["cel-v3-distill"], source).run()
+        rows = [json.loads(x) for x in (tmp_path / name / "log.jsonl").read_text().splitlines()]
+        assert all((r["face"] > 0.01) == (name == "faces") for r in rows), rows
+
+
 def test_supervised_overfit_loss_falls_by_half(tmp_path: Path) -> None:
     result = Trainer(distill_config(tmp_path / "o", 120), all_recipes()["cel-distill"], paired()).run()
     rows = [json.loads(line) for line in (tmp_path / "o" / "log.jsonl").read_text().splitlines()]

@@ -101,6 +101,7 @@ class PairedSource:
     batch_size: int
     seed: int = 0
     weights: list[float] | None = field(default=None)  # sampling weights per image
+    masks: list[np.ndarray] | None = field(default=None)  # per image, (H, W) uint8 0..255: cropped alongside as "mask"
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         rng = step_rng(self.seed, step, rank)
@@ -108,13 +109,18 @@ class PairedSource:
         if self.weights is not None:
             p = np.asarray(self.weights, np.float64)
             p = p / p.sum()
-        xs, ys = [], []
+        xs, ys, ms = [], [], []
         for _ in range(self.batch_size):
             i = int(rng.choice(len(self.inputs), p=p))
-            x, y = random_crop([self.inputs[i], self.targets[i]], self.size, rng)
+            aligned = [self.inputs[i], self.targets[i]] + ([self.masks[i]] if self.masks is not None else [])
+            x, y, *m = random_crop(aligned, self.size, rng)
             xs.append(x)
             ys.append(y)
-        return {"photo": to_tensor(xs), "target": to_tensor(ys)}
+            ms.extend(m)
+        batch = {"photo": to_tensor(xs), "target": to_tensor(ys)}
+        if ms:
+            batch["mask"] = torch.from_numpy(np.stack([np.ascontiguousarray(m) for m in ms])[:, None].astype(np.float32) / 255.0)
+        return batch
 
 
 @dataclass
