@@ -101,7 +101,7 @@ held-out portraits and people photos, and every 10th of the first 120 frames of 
 
 ## Speed
 
-720×1280, model only, OpenVINO fp32, {f['cpu']}, 2 cores, interleaved in one run: v3 {lat['v3']} ms, v2 {lat['v2']} ms per frame.
+720×1280, model only, OpenVINO at the precision `--precision auto` picks (v3 measured before its int8 graph is written, so bf16 on a bf16 CPU; v2 int8), {f['cpu']}, 2 cores, interleaved in one run: v3 {lat['v3']} ms, v2 {lat['v2']} ms per frame. With its int8 graph: [cel v3](../cel_v3.md).
 
 Every figure as measured, export parity included: [cel_v3.json](../cel_v3.json). How v3 came
 about (the teacher, the students that failed and why): [cel v3](../cel_v3.md)."""
@@ -115,13 +115,13 @@ lr 5e-4 with cosine decay; batch 4, 256 px crops; bf16 autocast. {f['steps']} st
         *cards.target_figures({k: t for k, t in f["style_v3"]["targets"].items() if k != "faces_kept"}),
         cards.Figure("faces still found", f"{fc['v3']['kept']} of {fc['v3']['in_inputs']}", f">= 80 % (v2 {fc['v2']['kept']} of {fc['v2']['in_inputs']})"),
         cards.Figure("warping error, `--temporal flow`, 2 clips", " / ".join(f"{c['v3']['warping_error_flow']:.6f}" for c in clips), "v2 " + " / ".join(f"{c['v2']['warping_error_flow']:.6f}" for c in clips)),
-        cards.Figure("ms per 720p frame, OpenVINO fp32", str(lat["v3"]), f"v2 {lat['v2']}"),
+        cards.Figure("ms per 720p frame, OpenVINO auto, v3 before its int8 graph", str(lat["v3"]), f"v2 {lat['v2']}"),
     )  # fmt: skip
     return cards.Card(
         name=NAME, heading="the drawing cel (v3), opt-in until it meets its targets",
         look="Photos and video frames redrawn: texture flattened into soft fills, dark ink lines in each region's own hue, richer colour.",
         use="photos and videos you want drawn rather than beautified: `--style cel-v3`. The default `cel` (v2) is a light touch that keeps the photo's detail.",
-        limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.5x v2's model time.",
+        limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.2x v2's model time (both int8 in OpenVINO).",
         about=ABOUT, model=f"`context-unet-ink` generator (width 16, a dilated 1/8-scale stage and an ink head): {f['params']:,} parameters, {f['file_mb']} MB fp32 ONNX",
         gmacs_720p=f["gmacs_720p"], measured=cards.measured(f), eval_set=cards.held_out_set(held),
         figures=figures, judged=cards.judged(f.get("judged")), data=DATA_LISTS,
