@@ -8,7 +8,7 @@ pairs that OpenVINO runs with int8 kernels. Measured on ``cel`` (README, "Engine
 Runtime's own static quantizer gave 35 dB (21 dB on some frames) on the same crops. ONNX
 Runtime runs these graphs too, but slower than its fp32, so only the OpenVINO engine uses them.
 A graph that misses the probe ``--precision auto`` judges it by would never run, so such a graph
-is quantized again, giving up some speed until it passes (``_quantize``).
+is quantized again, giving up some speed until it passes (``_quantize_to_pass``).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -124,27 +124,28 @@ def _runner(model: "onnx.ModelProto", input_name: str) -> Callable[[np.ndarray],
     return lambda x: session.run(None, {input_name: x})[0]
 
 
-def _quantize(graph: "onnx.ModelProto", batches: list[np.ndarray], contract: ModelContract, items: list[np.ndarray] | None = None) -> "onnx.ModelProto":
-    """NNCF's recipe (``items`` None), or the one for a graph that recipe leaves short of the
-    probe's bar: each activation calibrated on its full range (NNCF's default, the mean of each
-    crop's extremes, clips the rare large ones, and cel-v3's ink gate turns a clipped activation
-    into a line drawn or dropped), then NNCF's accuracy control puts convolutions back in float,
-    the most harmful first, until every one of ``items`` is within the bar of fp32."""
+def _nncf_arguments(graph: "onnx.ModelProto", batches: list[np.ndarray], contract: ModelContract) -> dict[str, Any]:
     import nncf
 
-    common = {
+    return {
         "calibration_dataset": nncf.Dataset(batches, lambda x: {contract.input_name: x}), "preset": nncf.QuantizationPreset.MIXED,
         "subset_size": len(batches), "ignored_scope": nncf.IgnoredScope(names=float_nodes(graph), validate=False),
     }  # fmt: skip
-    if items is None:
-        return nncf.quantize(graph, **common)
+
+
+def _quantize_to_pass(graph: "onnx.ModelProto", batches: list[np.ndarray], contract: ModelContract, items: list[np.ndarray]) -> "onnx.ModelProto":
+    """For a graph NNCF's recipe leaves short of the probe's bar: each activation calibrated on its
+    full range (NNCF's default, the mean of each crop's extremes, clips the rare large ones, and
+    cel-v3's ink gate turns a clipped activation into a line drawn or dropped), then NNCF's
+    accuracy control puts convolutions back in float, the most harmful first, until every one of
+    ``items`` is within ``PROBE_TARGET_DB`` of fp32."""
+    import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
     from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
     reference = _runner(graph, contract.input_name)
     answers = [reference(x) for x in items]
     value_range = contract.output_range[1] - contract.output_range[0]
-
     ceiling = PROBE_TARGET_DB + PSNR_HEADROOM_DB
 
     def validate(model: "onnx.ModelProto", data: Iterable[tuple[int, np.ndarray]]) -> tuple[float, list[float]]:
@@ -152,9 +153,10 @@ def _quantize(graph: "onnx.ModelProto", batches: list[np.ndarray], contract: Mod
         scores = [min(ceiling, psnr(run(x), answers[i], value_range)) for i, x in data]
         return min(scores), scores
 
+    full_range = AdvancedQuantizationParameters(activations_range_estimator_params=RangeEstimatorParametersSet.MINMAX)
     return nncf.quantize_with_accuracy_control(
         graph, validation_dataset=nncf.Dataset(list(enumerate(items)), lambda item: {contract.input_name: item[1]}), validation_fn=validate,
-        max_drop=PSNR_HEADROOM_DB, advanced_quantization_parameters=AdvancedQuantizationParameters(activations_range_estimator_params=RangeEstimatorParametersSet.MINMAX), **common,
+        max_drop=PSNR_HEADROOM_DB, advanced_quantization_parameters=full_range, **_nncf_arguments(graph, batches, contract),
     )  # fmt: skip
 
 
@@ -164,7 +166,7 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
     import onnx
 
     try:
-        import nncf  # noqa: F401 - only to say what is missing
+        import nncf
     except ImportError as exc:
         raise VidanimeError("int8 needs NNCF, part of the training kit: pip install 'vidanime[train]'") from exc
 
@@ -178,9 +180,9 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
     for lg in loggers:
         lg.setLevel(logging.ERROR)  # NNCF logs every node it leaves in float
     try:
-        quantized = _quantize(graph, batches, contract)
+        quantized = nncf.quantize(graph, **_nncf_arguments(graph, batches, contract))
         if psnr(_runner(quantized, contract.input_name)(probe), reference(probe), value_range) < PROBE_TARGET_DB:
-            quantized = _quantize(graph, batches, contract, [probe, *batches[:VALIDATION_CROPS]])
+            quantized = _quantize_to_pass(graph, batches, contract, [probe, *batches[:VALIDATION_CROPS]])
     except Exception as exc:  # noqa: BLE001 - graphs NNCF cannot trace
         raise VidanimeError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from exc
     finally:
