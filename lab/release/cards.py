@@ -141,7 +141,7 @@ INT8 = Template("""
 
 `$file` ($size_bytes bytes) is this style quantized to int8 by NNCF's post-training
 quantization, calibrated on $calibration; the output finish after the last convolution stays
-float. `vidanime convert` runs it in OpenVINO on the CPU when a probe frame agrees with fp32 to
+float$float_note. `vidanime convert` runs it in OpenVINO on the CPU when a probe frame agrees with fp32 to
 40 dB (`--precision fp32` runs the fp32 graph instead). On $frames frames of five real clips at
 720p that calibration never saw: PSNR against fp32 $psnr_db_median dB (median; worst frame
 $psnr_db_min dB), SSIM $ssim, fine detail $fine_detail_vs_fp32 of fp32's. Time per 720p frame,
@@ -283,7 +283,17 @@ def int8_section(name: str) -> str:
     f = saved.get("styles", {}).get(name)
     if not f:
         return ""
-    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": saved.get("machine", {}).get("cpu", "this machine"), "style": name})
+    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": saved.get("machine", {}).get("cpu", "this machine"), "style": name, "float_note": int8_float_note(f)})
+
+
+def int8_float_note(figures: dict[str, Any]) -> str:
+    """The convolutions an int8 graph keeps in float (a sigmoid gate's, and those the export put
+    back so the graph passes the probe), when there are any."""
+    convs = figures.get("float_convolutions")
+    if not convs:
+        return ""
+    names = ", ".join(f"`{c}`" for c in convs)
+    return f", as do {names} (a sigmoid gate's, and any the export put back in float so that the graph passes the probe: {figures['psnr_db_on_probe']} dB against fp32 in ONNX Runtime)"
 
 
 def _common(card: Card) -> dict[str, object]:

@@ -49,7 +49,7 @@ CEL_V3 = v3.V3Style(
     heading="the drawing cel (v3), opt-in until it meets its targets",
     look="Photos and video frames redrawn: texture flattened into soft fills, dark ink lines in each region's own hue, richer colour.",
     use="photos and videos you want drawn rather than beautified: `--style cel-v3`. The default `cel` (v2) is a light touch that keeps the photo's detail.",
-    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.5x v2's model time.",
+    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.2x v2's model time (both int8 in OpenVINO).",
     about=ABOUT, history="How v3 came\nabout (the teacher, the students that failed and why): [cel v3](../cel_v3.md).",
     training=TRAINING, reproduce=REPRODUCE, teacher_params=str(CelV3Params().__dict__),
 )  # fmt: skip

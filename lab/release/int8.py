@@ -84,6 +84,8 @@ def release(style: str, data: Path, frames: list[np.ndarray]) -> dict[str, objec
     figures["size_bytes"] = report.path.stat().st_size
     figures["calibration"] = f"{report.calibration_crops} random crops of {CALIBRATION_PHOTOS} photos-open pictures (seed 0)"
     figures["psnr_db_on_calibration_crops"] = round(report.psnr_vs_fp32, 2)
+    figures["psnr_db_on_probe"] = round(report.probe_psnr_vs_fp32, 2)  # ONNX Runtime; what --precision auto judges, in OpenVINO
+    figures["float_convolutions"] = report.float_convolutions
     sidecar_path = model.with_suffix(".json")
     sidecar = json.loads(sidecar_path.read_text())
     sidecar["int8"] = {k: figures[k] for k in ("file", "psnr_db_median", "psnr_db_min", "int8_speedup_vs_openvino_fp32")}

@@ -19,8 +19,7 @@ from vidanime.engine import gpu_policy
 from vidanime.engine import openvino_backend as ovb
 from vidanime.engine.contract import ModelContract, contract_from_graph, with_overrides
 from vidanime.engine.cpu import cpu_has_bf16
-from vidanime.engine.probe import probe_image
-from vidanime.engine.stylizer import to_model_input
+from vidanime.engine.probe import precision_probe
 from vidanime.engine.variants import variant_file
 from vidanime.errors import UsageError, VidanimeError
 
@@ -171,8 +170,7 @@ def _open_openvino(model_path: Path, threads: int, required: bool, precision: st
         contract = ovb.read_contract(model_path)
         for fields in refine:
             contract = with_overrides(contract, fields)
-        h, w = contract.fixed_size or (72, 88)
-        probe = to_model_input(probe_image(h, w), contract)
+        probe = precision_probe(contract)
         value_range = contract.output_range[1] - contract.output_range[0]
         runner, note = ovb.make_runner(model_path, threads, None, probe, value_range, cpu_has_bf16(), precision)
     except Exception as exc:  # noqa: BLE001 - a graph OpenVINO cannot take still runs on ONNX Runtime
