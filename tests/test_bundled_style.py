@@ -32,9 +32,10 @@ def test_v1_stays_reachable_and_all_bundled_styles_stay_small() -> None:
     styles = installed_styles()
     assert styles["cel-v1"].source == "bundled" and styles["cel-v1"].sidecar["version"] == 1
     assert graph_stats(styles["cel-v1"].path, 720, 1280).macs == graph_stats(styles["cel"].path, 720, 1280).macs
-    # the v3 students' 4.1 MB fp32 graphs and 1.1 MB int8 ones beside the others (17.98 MB with
-    # cel-v3 and shinkai-v3): the wheel stays small; a third v3 student would have to raise this
-    assert sum(p.stat().st_size for p in BUNDLED_DIR.iterdir()) < 18_000_000
+    # the v3 students' 4.1 MB fp32 graphs and 1.1-1.2 MB int8 ones (cel-v3's keeps four
+    # convolutions in float to pass its probe) beside the others: 18.08 MB with cel-v3 and
+    # shinkai-v3; the wheel stays small; a third v3 student would have to raise this
+    assert sum(p.stat().st_size for p in BUNDLED_DIR.iterdir()) < 18_500_000
 
 
 @pytest.mark.parametrize(("name", "v2"), [("cel-v3", "cel"), ("shinkai-v3", "shinkai")])
