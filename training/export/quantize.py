@@ -133,19 +133,19 @@ def _nncf_arguments(graph: "onnx.ModelProto", batches: list[np.ndarray], contrac
     }  # fmt: skip
 
 
-def _quantize_to_pass(graph: "onnx.ModelProto", batches: list[np.ndarray], contract: ModelContract, items: list[np.ndarray]) -> "onnx.ModelProto":
+def _quantize_to_pass(
+    graph: "onnx.ModelProto", batches: list[np.ndarray], contract: ModelContract, items: list[np.ndarray], reference: Callable[[np.ndarray], np.ndarray], value_range: float
+) -> "onnx.ModelProto":
     """For a graph NNCF's recipe leaves short of the probe's bar: each activation calibrated on its
     full range (NNCF's default, the mean of each crop's extremes, clips the rare large ones, and
     cel-v3's ink gate turns a clipped activation into a line drawn or dropped), then NNCF's
     accuracy control puts convolutions back in float, the most harmful first, until every one of
-    ``items`` is within ``PROBE_TARGET_DB`` of fp32."""
+    ``items`` is within ``PROBE_TARGET_DB`` of ``reference`` (the fp32 graph)."""
     import nncf
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
     from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
-    reference = _runner(graph, contract.input_name)
     answers = [reference(x) for x in items]
-    value_range = contract.output_range[1] - contract.output_range[0]
     ceiling = PROBE_TARGET_DB + PSNR_HEADROOM_DB
 
     def validate(model: "onnx.ModelProto", data: Iterable[tuple[int, np.ndarray]]) -> tuple[float, list[float]]:
@@ -182,7 +182,7 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
     try:
         quantized = nncf.quantize(graph, **_nncf_arguments(graph, batches, contract))
         if psnr(_runner(quantized, contract.input_name)(probe), reference(probe), value_range) < PROBE_TARGET_DB:
-            quantized = _quantize_to_pass(graph, batches, contract, [probe, *batches[:VALIDATION_CROPS]])
+            quantized = _quantize_to_pass(graph, batches, contract, [probe, *batches[:VALIDATION_CROPS]], reference, value_range)
     except Exception as exc:  # noqa: BLE001 - graphs NNCF cannot trace
         raise VidanimeError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from exc
     finally:

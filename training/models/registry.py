@@ -14,6 +14,7 @@ from typing import Callable
 from torch import nn
 
 from training.registry import Registry
+from vidanime.engine.contract import DEFAULT_CONTEXT
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class ArchSpec:
     output_activation: str = "tanh"
     size_multiple: int = 4
     train_resolution: int = 256
-    context: int = 64  # px each side an output pixel depends on in practice (windows of large pictures carry it)
+    context: int = DEFAULT_CONTEXT  # px each side an output pixel depends on in practice (windows of large pictures carry it)
     defaults: dict[str, object] = field(default_factory=dict)
 
     def build(self, **overrides: object) -> nn.Module:

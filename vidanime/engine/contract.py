@@ -14,6 +14,9 @@ from vidanime.errors import VidanimeError
 META_PREFIX = "vidanime."
 
 
+DEFAULT_CONTEXT = 64  # px: what a graph that does not state its context is given (the lightweight UNets' reach)
+
+
 @dataclass(frozen=True)
 class ModelContract:
     """How to feed one ONNX generator and read its answer."""
@@ -31,7 +34,7 @@ class ModelContract:
     arch: str = "unknown"
     # px each side that an output pixel depends on in practice (``vidanime.context``): what a window
     # of a large picture must carry beyond the pixels it keeps, or its seams show
-    context: int = 64
+    context: int = DEFAULT_CONTEXT
 
 
 def parse_range(text: str) -> tuple[float, float]:
@@ -107,7 +110,7 @@ def contract_from_graph(
         batch_fixed=isinstance(input_shape[0], int) and input_shape[0] == 1,
         input_dtype=_ONNX_TYPES[input_type],
         arch=metadata.get(META_PREFIX + "arch", "unknown"),
-        context=int(meta_context) if meta_context.isdigit() else 64,
+        context=int(meta_context) if meta_context.isdigit() else DEFAULT_CONTEXT,
     )
 
 
