@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from factories import frame_pattern, make_clip, make_onnx_graph, read_frames
 from onnx import TensorProto, helper
 
 from vidanime.cli.app import run
+from vidanime.errors import Interrupted
 from vidanime.images.io import write_image
+from vidanime.pipeline.video import stream_frames
+from vidanime.stop import stop_signals_held
+from vidanime.video.decode import Frame
 
 
 def convert(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
@@ -176,6 +181,61 @@ def test_stop_signals_clean_up_and_say_so(sig: int, code: int, tmp_path: Path, n
     assert proc.returncode == code, err
     assert err.strip().splitlines() == [f"error: interrupted ({signal.Signals(sig).name}); no partial output was kept"]
     assert list(out.parent.iterdir()) == []
+
+
+
+class SlowClosingWriter:
+    """A writer whose close (the encoder's flush) takes a while, as a long clip's does."""
+
+    def __init__(self) -> None:
+        self.frames_written, self.notes, self.events = 0, [], []
+
+    def write(self, image: np.ndarray, pts: int, matrix: object) -> None:
+        self.frames_written += 1
+
+    def close(self) -> None:
+        time.sleep(0.6)
+        self.events.append("closed")
+
+    def abort(self) -> None:
+        self.events.append("aborted")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise Interrupted(signum, "SIGALRM")
+
+
+def test_a_stop_signal_while_the_encoder_flushes_waits_for_it() -> None:
+    """A signal that lands while the last frames are still being encoded stops only once every
+    stage has ended, then throws the output away (a CI run crashed in PyAV at exit when the
+    encoder's thread was left running)."""
+    writer = SlowClosingWriter()
+    frames = iter([Frame(np.zeros((8, 8, 3), np.uint8), pts) for pts in range(3)])
+    before = signal.signal(signal.SIGALRM, _interrupt)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)  # the frames are through; the encoder is flushing
+        with pytest.raises(Interrupted):
+            stream_frames(frames, writer, lambda: None, lambda x: x, 1)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, before)
+    assert writer.events == ["closed", "aborted"]
+    assert not [t.name for t in threading.enumerate() if t.name in ("decode", "encode")]
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="only POSIX can hold signals back")
+def test_stop_signals_held_arrive_on_leaving() -> None:
+    """The stages start with stop signals held, so none is left half-started."""
+    seen: list[int] = []
+    before = signal.signal(signal.SIGHUP, lambda signum, frame: seen.append(signum))
+    try:
+        with stop_signals_held():
+            signal.raise_signal(signal.SIGHUP)
+            time.sleep(0.05)
+            assert seen == []
+        assert seen == [signal.SIGHUP]
+    finally:
+        signal.signal(signal.SIGHUP, before)
 
 
 # 7 -----------------------------------------------------------------------------------------------

@@ -6,8 +6,11 @@ converted so far is finished and kept as a complete, playable file. A second sig
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 from typing import Iterator
+
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # SIGHUP does not exist on Windows
 
 _graceful: threading.Event | None = None
 
@@ -29,3 +32,18 @@ def request_stop() -> bool:
         _graceful.set()
         return True
     return False
+
+
+@contextlib.contextmanager
+def stop_signals_held() -> Iterator[None]:
+    """Stop signals that arrive inside are held and delivered on leaving, where the platform can
+    hold them (POSIX; Windows delivers them at once). Threads started inside never receive them."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -7,13 +7,10 @@ import signal
 import sys
 
 from vidanime.errors import Interrupted
-
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")  # SIGHUP does not exist on Windows
+from vidanime.stop import STOP_SIGNALS, request_stop
 
 
 def _stop(signum: int, frame: object) -> None:
-    from vidanime.stop import request_stop
-
     if request_stop():  # a live input: end the stream, keep what was converted
         return
     for name in STOP_SIGNALS:  # a second signal must not interrupt the cleanup of the first

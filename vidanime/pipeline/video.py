@@ -20,6 +20,7 @@ import numpy as np
 
 from vidanime.errors import MediaError
 from vidanime.pipeline.frames import resample, side_by_side, strength_blend, time_range
+from vidanime.stop import stop_signals_held
 from vidanime.video.decode import Frame, VideoReader
 from vidanime.video.encode import EncodeSettings, VideoWriter
 from vidanime.video.sizes import size_change_note
@@ -193,10 +194,13 @@ def stream_frames(
         writer.close()
         report.stage_seconds["encode"] += time.perf_counter() - t0
 
-    threads = [threading.Thread(target=_guarded(stage, stop, errors), name=name, daemon=True) for stage, name in ((read, "decode"), (write, "encode"))]
-    for t in threads:
-        t.start()
+    stages = [_Stage(read, "decode", stop, errors), _Stage(write, "encode", stop, errors)]
+    started: list[_Stage] = []
     try:
+        with stop_signals_held():  # no stage left half-started by a signal
+            for stage in stages:
+                stage.start()
+                started.append(stage)
         _infer_loop(decoded, stylised, stop, stylize, batch_size, report)
     except _Stop:
         pass
@@ -204,11 +208,11 @@ def stream_frames(
         stop.set()
         raise
     finally:
-        for t in threads:
-            while t.is_alive():
-                t.join(timeout=0.2)
+        landed = _wait_for(started, stop)
         if errors or stop.is_set():
             writer.abort()
+        if landed is not None:
+            raise landed
     if errors:
         raise errors[0]
     report.seconds = time.perf_counter() - start
@@ -217,20 +221,41 @@ def stream_frames(
     return report
 
 
-def _guarded(stage: Callable[[], None], stop: threading.Event, errors: list[BaseException]) -> Callable[[], None]:
-    """A stage's thread body: another stage's failure ends it quietly, its own goes to the main
-    thread (and stops the others)."""
+class _Stage(threading.Thread):
+    """One stage (decode or encode) on its own thread: another stage's failure ends it quietly, its
+    own goes to the main thread (and stops the others). ``finished`` is set however it ends."""
 
-    def run() -> None:
+    def __init__(self, body: Callable[[], None], name: str, stop: threading.Event, errors: list[BaseException]) -> None:
+        super().__init__(name=name, daemon=True)
+        self._body, self._halt, self._errors = body, stop, errors
+        self.finished = threading.Event()
+
+    def run(self) -> None:
         try:
-            stage()
+            self._body()
         except _Stop:
             pass
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread
-            errors.append(exc)
-            stop.set()
+            self._errors.append(exc)
+            self._halt.set()
+        finally:
+            self.finished.set()
 
-    return run
+
+def _wait_for(stages: list[_Stage], stop: threading.Event) -> BaseException | None:
+    """Wait until every stage has ended, and return (not raise) a stop signal that lands meanwhile,
+    after setting ``stop``. A stage left running would go on encoding into a file, and decoding
+    from a reader, that the caller is about to delete and close: PyAV then crashes the process.
+    (Not ``Thread.join``: a join a signal interrupts marks the thread ended while it still runs.)"""
+    landed: BaseException | None = None
+    for stage in stages:
+        while not stage.finished.is_set():
+            try:
+                stage.finished.wait(0.2)
+            except BaseException as exc:  # noqa: BLE001 - raised again once the stages are done
+                stop.set()
+                landed = landed or exc
+    return landed
 
 
 def _finish_batch(
