@@ -92,3 +92,27 @@ def test_int8_export_stays_close_to_fp32(tmp_path: Path, capsys: pytest.CaptureF
     assert engine.contract.arch == "lightweight"  # metadata survives quantization
     assert run(["export-onnx", "--arch", "lightweight", "-o", str(tmp_path / "x.onnx"), "--int8"]) == 2
     assert "--calibration" in capsys.readouterr().err
+
+
+def test_latency_spread_stays_inside_the_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three runs, one slow (a loaded machine): p10 and p90 lie between the fastest and slowest
+    run, never extrapolated past them (it once reported a negative p10)."""
+    import types
+
+    from vidanime.bench import latency
+    from vidanime.engine.contract import ModelContract
+
+    clock = {"now": 0.0}
+    durations = iter([0.0, 0.0, 0.010, 0.030, 0.002])  # two warm-up runs, then three timed ones
+
+    class FakeEngine:
+        backend, precision = "openvino", "fp32"
+        contract = ModelContract("input", "output")
+
+        def run(self, x: object) -> None:
+            clock["now"] += next(durations)
+
+    monkeypatch.setattr("vidanime.engine.session.open_session", lambda *a: FakeEngine())
+    monkeypatch.setattr(latency, "time", types.SimpleNamespace(perf_counter=lambda: clock["now"]))
+    lat = latency.time_model(Path("m.onnx"), 64, 64, runs=3)
+    assert lat.median_ms == pytest.approx(10.0) and 2.0 <= lat.p10_ms <= lat.median_ms <= lat.p90_ms <= 30.0

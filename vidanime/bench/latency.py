@@ -34,6 +34,8 @@ def time_model(path: Path, height: int, width: int, device: str = "cpu", runs: i
         t0 = time.perf_counter()
         engine.run(x)
         times.append((time.perf_counter() - t0) * 1000)
-    q = statistics.quantiles(times, n=10) if len(times) >= 2 else [times[0]] * 9
+    # inclusive: deciles between the fastest and slowest run (the default extrapolates past them,
+    # which gave a negative p10 from three runs on a loaded machine)
+    q = statistics.quantiles(times, n=10, method="inclusive") if len(times) >= 2 else [times[0]] * 9
     provider = engine.session.get_providers()[0] if engine.backend == "onnxruntime" else f"{engine.backend} {engine.precision}"
     return Latency(statistics.median(times), q[0], q[-1], runs, provider)
