@@ -3,6 +3,8 @@ and on the same machinery a painted Shinkai background (shinkai v3)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import cv2
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from test_style_quality import textured
 pytest.importorskip("skimage")  # the training extra
 
 from training.teacher.cel import to_lab  # noqa: E402
-from training.teacher.cel_v3 import CelV3Params, cel_v3_shade, l0_smooth, short_strokes  # noqa: E402
+from training.teacher.cel_v3 import CRISP, CelV3Params, cel_v3_shade, l0_smooth, pen_strokes, short_strokes  # noqa: E402
 from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_sky, shinkai_v3_shade  # noqa: E402
 
 
@@ -73,11 +75,15 @@ def test_the_sky_is_repainted_as_a_clean_gradient() -> None:
     assert np.all(np.diff(cv2.GaussianBlur(rows, (1, 9), 0)[4:-4, 0]) > -0.2)  # and it brightens toward the horizon
 
 
-@pytest.mark.parametrize("renderer", ["cel v3", "shinkai v3"])
+@pytest.mark.parametrize("renderer", ["cel v3", "cel v3 crisp", "shinkai v3"])
 def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel(renderer: str) -> None:
     img = textured(200, 260)
     no_faces = {"face_lambda": CelV3Params().l0_lambda}  # no face detector in the loop
-    shade, p = (cel_v3_shade, CelV3Params(**no_faces)) if renderer == "cel v3" else (shinkai_v3_shade, ShinkaiV3Params(**no_faces))
+    shade, p = {
+        "cel v3": (cel_v3_shade, CelV3Params(**no_faces)),
+        "cel v3 crisp": (cel_v3_shade, dataclasses.replace(CRISP, **no_faces)),
+        "shinkai v3": (shinkai_v3_shade, ShinkaiV3Params(**no_faces)),
+    }[renderer]
     a = shade(img[:-1, :-1].copy(), p)
     b = shade(img[1:, 1:].copy(), p)
     diff = np.abs(a[12:-12, 12:-12].astype(int) - b[11:-13, 11:-13])  # away from the borders
@@ -91,6 +97,26 @@ def test_short_strokes_are_dropped_long_ones_kept() -> None:
     short = short_strokes(mask, 20)
     assert short[30:34, 30:34].all() and not short[10].any()
 
+
+
+def test_pen_strokes_are_smooth_and_of_even_width() -> None:
+    """A one-pixel circle (stairs of pixels, made wobbly) comes back as one even, round stroke."""
+    edges = np.zeros((160, 160), np.uint8)
+    angles = np.linspace(0, 2 * np.pi, 720, endpoint=False)
+    radius = 50 + np.where(np.arange(720) % 6 < 3, 0.6, -0.6)  # a one-pixel wobble every few pixels
+    points = np.stack([80 + radius * np.cos(angles), 80 + radius * np.sin(angles)], 1)
+    cv2.polylines(edges, [np.round(points).astype(np.int32)], True, 1, lineType=cv2.LINE_8)
+    line = pen_strokes(edges > 0, width=1.6, smooth=2.5)
+    y, x = np.mgrid[0:160, 0:160]
+    sector = ((np.degrees(np.arctan2(y - 80, x - 80)) // 10).astype(int) + 18) % 36  # 36 sectors of 10 degrees
+    ink = np.bincount(sector.ravel(), weights=line.ravel(), minlength=36)
+    assert ink.std() / ink.mean() < 0.08  # as much ink in every direction: one width all round
+    r = np.hypot(y - 80, x - 80)
+    mean_radius = (r * line).sum() / line.sum()
+    assert abs(mean_radius - 50) < 1.0 and line.sum() == pytest.approx(2 * np.pi * 50 * 1.6, rel=0.15)
+    blurred = np.clip(cv2.GaussianBlur(edges.astype(np.float32), (0, 0), 0.8) * 3.5, 0, 1)  # the default line
+    ink_blurred = np.bincount(sector.ravel(), weights=blurred.ravel(), minlength=36)
+    assert ink_blurred.std() / ink_blurred.mean() > ink.std() / ink.mean()
 
 # --- the shinkai v3 teacher: cel v3's machinery, painted -------------------------------------------
 
