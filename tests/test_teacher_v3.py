@@ -183,3 +183,10 @@ def test_shinkai_v3_is_a_registered_teacher_with_its_own_distill_recipe() -> Non
     assert shade is shinkai_v3_shade and params == ShinkaiV3Params().as_dict() != CelV3Params().as_dict()
     recipe, cel = all_recipes()["shinkai-v3-distill"], all_recipes()["cel-v3-distill"]
     assert recipe.hyper_cls().teacher == "shinkai-v3" and recipe.generator_arch == cel.generator_arch
+
+
+def test_pen_stroke_parameters_key_the_cache_only_when_pen_strokes_are_on() -> None:
+    """Teacher pictures are cached under their parameters: an option that is off changes no picture,
+    so it must not change the key either (pictures rendered before it existed stay valid)."""
+    assert "ink_width" not in CelV3Params().as_dict() and "ink_width" not in ShinkaiV3Params().as_dict()
+    assert CRISP.as_dict()["ink_width"] == CRISP.ink_width > 0 and "ink_smooth" in CRISP.as_dict()

@@ -73,7 +73,12 @@ class CelV3Params:
     white_point: float = 99.7  # percentile of L pushed to near white
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The parameters that shape the picture (teacher caches are keyed on them): the pen-stroke
+        ones only while pen strokes are on, so pictures rendered before they existed stay valid."""
+        params = asdict(self)
+        if not self.ink_width:
+            del params["ink_width"], params["ink_smooth"]
+        return params
 
 
 # Pen-drawn lines: thinner, darker, of even width, and harder tone borders (real anime frames have
