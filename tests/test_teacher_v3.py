@@ -14,6 +14,7 @@ pytest.importorskip("skimage")  # the training extra
 
 from training.teacher.cel import to_lab  # noqa: E402
 from training.teacher.cel_v3 import CRISP, CelV3Params, cel_v3_shade, l0_smooth, pen_strokes, short_strokes  # noqa: E402
+from training.teacher.shinkai_v3 import CRISP as SHINKAI_CRISP  # noqa: E402
 from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_sky, shinkai_v3_shade  # noqa: E402
 
 
@@ -75,7 +76,7 @@ def test_the_sky_is_repainted_as_a_clean_gradient() -> None:
     assert np.all(np.diff(cv2.GaussianBlur(rows, (1, 9), 0)[4:-4, 0]) > -0.2)  # and it brightens toward the horizon
 
 
-@pytest.mark.parametrize("renderer", ["cel v3", "cel v3 crisp", "shinkai v3"])
+@pytest.mark.parametrize("renderer", ["cel v3", "cel v3 crisp", "shinkai v3", "shinkai v3 crisp"])
 def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel(renderer: str) -> None:
     img = textured(200, 260)
     no_faces = {"face_lambda": CelV3Params().l0_lambda}  # no face detector in the loop
@@ -83,6 +84,7 @@ def test_a_one_pixel_shift_moves_the_drawing_by_one_pixel(renderer: str) -> None
         "cel v3": (cel_v3_shade, CelV3Params(**no_faces)),
         "cel v3 crisp": (cel_v3_shade, dataclasses.replace(CRISP, **no_faces)),
         "shinkai v3": (shinkai_v3_shade, ShinkaiV3Params(**no_faces)),
+        "shinkai v3 crisp": (shinkai_v3_shade, dataclasses.replace(SHINKAI_CRISP, **no_faces)),
     }[renderer]
     a = shade(img[:-1, :-1].copy(), p)
     b = shade(img[1:, 1:].copy(), p)

@@ -22,7 +22,7 @@ Dense filters and global solves only: a one-pixel shift of the photo shifts the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -97,6 +97,13 @@ class ShinkaiV3Params(CelV3Params):
     bloom_strength: float = 0.35
     midtone_gamma: float = 0.8
     haze: float = 32.0  # L: a photo whose darkest paint is this light is hazy; its darks become rich (cel: 20)
+
+
+# cel-v3-crisp's pen lines on the painting: more of them (lower thresholds), thin, darker, with
+# harder tone borders (docs/shinkai_v3.md)
+CRISP = replace(
+    ShinkaiV3Params(), ink_width=1.4, ink_lightness=0.3, ink_chroma=0.7, ink_threshold=5.0, ink_full=10.0, ink_min_length=30, tone_sharpness=6.0
+)
 
 
 def shinkai_sky(lab: np.ndarray, faces: np.ndarray, p: ShinkaiV3Params) -> np.ndarray:
