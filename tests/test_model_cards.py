@@ -49,11 +49,19 @@ def test_cel_v2_card_says_how_it_was_judged() -> None:
 
 
 def test_shinkai_v3_card_carries_its_calibrated_runs() -> None:
-    """Both judged runs, each with its anchors; a range only where the run recorded one."""
+    """Both judged runs, each with its anchors, and what the same sets gave the other styles."""
     judged = card("shinkai-v3").split("## Judged by eye", 1)[1].split("##", 1)[0]
-    assert re.findall(r"\*\*(\d+\.\d+)\*\*", judged) == ["2.96", "2.58"]
-    assert "2 runs, each a different judge" in judged and "seed 606" in judged and "seed 1414" in judged
-    assert "3.96" in judged and "1.42" in judged and judged.count("range") == 1
+    assert re.findall(r"\*\*(\d+\.\d+)\*\*", judged) == ["4.00", "3.29"]
+    assert "2 runs, each a different judge" in judged and "seed 2828" in judged and "seed 2929" in judged
+    assert "3.38" in judged and "1.54" in judged and "real anime frames 9.83" in judged
+
+
+def test_a_judged_run_shows_a_range_only_where_it_recorded_one() -> None:
+    from lab.release.cards import judged
+
+    runs = [{"run": "a", "mean": 3.0, "range": "2..4", "anime_frames": 9.5, "photos": 0.1}, {"run": "b", "mean": 2.5, "anime_frames": 9.6, "photos": 0.0}]
+    text = judged({"date": "2026-11-27", "runs": runs, "verdict": "v.", "where": "docs/x.md"})
+    assert text.count("range") == 1 and "**3.00** and **2.50**" in text and "one run" not in text
 
 
 def docs_pages() -> list[Path]:
