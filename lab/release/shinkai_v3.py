@@ -1,5 +1,5 @@
-"""Release the first shinkai v3 student as the bundled opt-in style ``shinkai-v3`` (``shinkai``
-stays v2: the student is judged 2.77 (two runs), far from drawn anime; docs/shinkai_v3.md).
+"""Release the shinkai v3 student as the bundled opt-in style ``shinkai-v3`` (``shinkai`` stays
+v2: the student is judged 3.65 (two runs), far from drawn anime; docs/shinkai_v3.md).
 
     python -m lab.release.shinkai_v3 runs/shinkai3 ../shared/data --run crisp --holdout runs/cel3/holdout.txt
     python -m lab.release.int8 ../shared/data --styles shinkai-v3   # then its int8 graph

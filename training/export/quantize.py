@@ -174,6 +174,7 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
     graph = onnx.load(str(fp32))
     reference = _runner(graph, contract.input_name)
     probe = precision_probe(contract)
+    probe_answer = reference(probe)
     value_range = contract.output_range[1] - contract.output_range[0]
     loggers = [logging.getLogger(), logging.getLogger("nncf")]
     levels = [lg.level for lg in loggers]
@@ -181,15 +182,18 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
         lg.setLevel(logging.ERROR)  # NNCF logs every node it leaves in float
     try:
         quantized = nncf.quantize(graph, **_nncf_arguments(graph, batches, contract))
-        if psnr(_runner(quantized, contract.input_name)(probe), reference(probe), value_range) < PROBE_TARGET_DB:
+        run = _runner(quantized, contract.input_name)
+        probe_psnr = psnr(run(probe), probe_answer, value_range)
+        if probe_psnr < PROBE_TARGET_DB:
             quantized = _quantize_to_pass(graph, batches, contract, [probe, *batches[:VALIDATION_CROPS]], reference, value_range)
+            run = _runner(quantized, contract.input_name)
+            probe_psnr = psnr(run(probe), probe_answer, value_range)
     except Exception as exc:  # noqa: BLE001 - graphs NNCF cannot trace
         raise VidanimeError(f"int8 quantization failed: {str(exc).splitlines()[0]}") from exc
     finally:
         for lg, level in zip(loggers, levels):
             lg.setLevel(level)
     onnx.save(quantized, str(out))
-    run = _runner(quantized, contract.input_name)
     errors = []
     for x in batches[: min(8, len(batches))]:
         ya = from_model_output(reference(x), contract).astype(np.float64)
@@ -197,4 +201,4 @@ def quantize_int8(fp32: Path, out: Path, contract: ModelContract, crops: list[np
         errors.append(((ya - yb) ** 2).mean())
     mse = float(np.mean(errors))
     crops_psnr = float("inf") if mse == 0 else float(10 * np.log10(255.0**2 / mse))
-    return Int8Report(out, crops_psnr, len(crops), float(psnr(run(probe), reference(probe), value_range)), float_convolutions(quantized))
+    return Int8Report(out, crops_psnr, len(crops), float(probe_psnr), float_convolutions(quantized))
