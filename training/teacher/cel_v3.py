@@ -21,13 +21,14 @@ a one-pixel shift of the photo shifts the drawing by one pixel, up to border eff
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import cv2
 import numpy as np
 import scipy.fft as sfft
 
 from training.data.filters import small_components, to_float, to_uint8
+from training.teacher.anime_face import anime_faces, face_ovals, find_faces
 from training.teacher.cel import face_mask, from_lab, to_lab
 
 
@@ -57,6 +58,7 @@ class CelV3Params:
     # even width, as a pen would; 0 blurs the one-pixel edge instead (``ink_sigma``, ``ink_gain``)
     ink_width: float = 0.0
     ink_smooth: float = 2.5
+    draw_faces: bool = False  # faces the frontal-face detector finds are drawn the anime way (anime_face)
     coarse_lambda: float = 0.018  # L0 weight of the coarse picture the lines are drawn from
     face_coarse_lambda: float | None = None  # ... inside faces (None: face_lambda)
     ink_lightness: float = 0.45  # ink = patch colour with its L scaled by this (its own hue, dark)
@@ -78,12 +80,16 @@ class CelV3Params:
         params = asdict(self)
         if not self.ink_width:
             del params["ink_width"], params["ink_smooth"]
+        if not self.draw_faces:
+            del params["draw_faces"]
         return params
 
 
 # Pen-drawn lines: thinner, darker, of even width, and harder tone borders (real anime frames have
 # about twice the thin dark strokes of the default teacher's output; docs/cel_v3.md)
 CRISP = CelV3Params(ink_width=1.6, ink_smooth=2.5, ink_lightness=0.2, ink_chroma=0.6, tone_sharpness=8.0)
+# ... and faces drawn, not traced: eyes, brows, nose and mouth as pen shapes on two skin tones
+FACES = replace(CRISP, draw_faces=True)
 
 
 def _gradient_otf(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -366,6 +372,16 @@ def patches_and_tones(image: np.ndarray, p: CelV3Params) -> tuple[np.ndarray, np
     return lab, faces, flat, shadow, light
 
 
+def with_drawn_faces(image: np.ndarray, lab: np.ndarray, painted: np.ndarray, lines: np.ndarray,
+                     p: CelV3Params) -> tuple[np.ndarray, np.ndarray]:
+    """The painted Lab picture and its line mask, with faces drawn and no traced line across them
+    when ``p.draw_faces`` is on (unchanged otherwise)."""
+    if not p.draw_faces:
+        return painted, lines
+    layouts = find_faces(image, lab)
+    return anime_faces(painted, lab, layouts), lines * (1.0 - face_ovals(lines.shape, layouts))
+
+
 def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.ndarray:
     """uint8 RGB (H, W, 3) -> drawn uint8 RGB of the same size."""
     p = params or CelV3Params()
@@ -377,4 +393,5 @@ def cel_v3_shade(image: np.ndarray, params: CelV3Params | None = None) -> np.nda
     if sky.any():
         drawn = paint_sky(lab, drawn, sky, p)
     lines = ink(coarse_structure(flat, faces, p), p, sky)
-    return to_uint8(from_lab(inked(palette(drawn, p), lines, p)))
+    painted, lines = with_drawn_faces(image, lab, palette(drawn, p), lines, p)
+    return to_uint8(from_lab(inked(painted, lines, p)))

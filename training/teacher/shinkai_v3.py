@@ -42,6 +42,7 @@ from training.teacher.cel_v3 import (
     local_texture,
     palette,
     patches_and_tones,
+    with_drawn_faces,
     with_enclosed_holes,
 )
 from training.teacher.shinkai import hue_weights
@@ -220,5 +221,5 @@ def shinkai_v3_shade(image: np.ndarray, params: ShinkaiV3Params | None = None) -
     sky = shinkai_sky(lab, faces, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
     if sky.any():  # painted after the grade: its colours are the painter's, final
         drawn = paint_shinkai_sky(lab, drawn, sky, p)
-    lines = ink(coarse_structure(flat, faces, p), p, sky)
+    drawn, lines = with_drawn_faces(image, lab, drawn, ink(coarse_structure(flat, faces, p), p, sky), p)
     return to_uint8(from_lab(inked(drawn, lines, p)))

@@ -1,0 +1,97 @@
+"""The v3 teacher draws detected faces the anime way: two flat skin tones, drawn eyes (white sclera,
+dark pupil, catch-light), no traced line across the face, and nothing drawn on a false detection."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("skimage")  # the training extra
+
+from training.data.filters import to_float  # noqa: E402
+from training.teacher import TEACHERS  # noqa: E402
+from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, find_faces, oval, skin_share  # noqa: E402
+from training.teacher.cel import to_lab  # noqa: E402
+from training.teacher.cel_v3 import CRISP, FACES, cel_v3_shade  # noqa: E402
+
+SKIN_RGB = (225, 180, 150)
+BOX = (60, 40, 120, 120)  # x, y, w, h of the face a (faked) detector reports
+
+
+def portrait(seed: int = 0) -> np.ndarray:
+    """A skin-coloured face on a grey wall: dark eyes, a lip line, and a shadow edge across the cheek
+    that a tracer would turn into a line."""
+    rng = np.random.default_rng(seed)
+    img = np.full((220, 240, 3), 120, np.float32)
+    cv2.ellipse(img, (120, 105), (55, 70), 0, 0, 360, SKIN_RGB, -1)
+    img[110:170, 120:175] *= 0.75  # a hard shadow on one cheek
+    for cx in (96, 144):
+        cv2.ellipse(img, (cx, 90), (11, 5), 0, 0, 360, (60, 40, 30), -1)
+    cv2.line(img, (100, 150), (140, 150), (120, 50, 50), 3)
+    img += rng.normal(0, 2.0, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def layout() -> FaceLayout:
+    return FaceLayout(unit=120.0, centre=(120.0, 105.0), eyes=((96.0, 90.0), (144.0, 90.0)), brows=(75.0, 75.0),
+                      nose=(120.0, 119.0), mouth=(120.0, 150.0))
+
+
+@pytest.fixture
+def one_face(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The frontal-face detector, faked: it reports BOX on any picture."""
+    from vidanime.quality import faces
+
+    monkeypatch.setattr(faces, "available", lambda: True)
+    monkeypatch.setattr(faces, "detect", lambda rgb: [BOX])
+
+
+def test_drawn_eyes_have_a_white_sclera_a_dark_pupil_and_a_catch_light() -> None:
+    lab = to_lab(to_float(portrait()))
+    out = anime_faces(lab, lab, [layout()])
+    for ix, iy in layout().eyes:
+        assert out[int(iy) + 1, int(ix), 0] < 20  # the pupil, near black
+        assert out[int(iy), int(ix) + 9, 0] > 85  # sclera beside the iris
+        glint = out[int(iy - 0.02 * 120) - 1 : int(iy - 0.02 * 120) + 2, int(ix - 0.016 * 120) - 1 : int(ix - 0.016 * 120) + 2, 0]
+        assert glint.max() > 90  # a catch-light inside the dark iris
+    far = np.ones(lab.shape[:2], bool)
+    far[:, 40:200] = False
+    assert np.allclose(out[far], lab[far])  # nothing outside the face changes
+
+
+def test_skin_becomes_two_flat_tones() -> None:
+    lab = to_lab(to_float(portrait()))
+    out = anime_faces(lab, lab, [layout()])
+    cheeks = out[112:135, 85:110, 0], out[115:140, 128:150, 0]  # lit cheek, shadowed cheek
+    assert all(c.std() < 1.0 for c in cheeks)  # flat, the sensor noise gone
+    assert cheeks[0].mean() - cheeks[1].mean() > 8  # and two tones, lit above shadow
+
+
+def test_a_detection_on_something_without_skin_is_not_a_face(one_face: None) -> None:
+    skin = portrait()
+    wall = np.full_like(skin, (110, 130, 170))  # a blue-grey train roof
+    assert len(find_faces(skin, to_lab(to_float(skin)))) == 1
+    assert find_faces(wall, to_lab(to_float(wall))) == []
+    assert skin_share(to_lab(to_float(wall)), oval(wall.shape[:2], layout())) == 0.0
+
+
+def test_without_an_eye_pair_the_eyes_go_where_a_frontal_face_has_them() -> None:
+    grey = np.full((200, 200), 128, np.uint8)
+    (lx, ly), (rx, ry) = eye_pair(grey, (50, 50, 100, 100))
+    assert (lx, ly, rx, ry) == (80.0, 90.0, 120.0, 90.0)
+
+
+def test_no_traced_line_crosses_a_drawn_face(one_face: None) -> None:
+    """The cheek's shadow edge is traced by the crisp teacher; the faces teacher draws the face instead."""
+    photo = portrait()
+    shadow_edge = (slice(124, 144), slice(118, 123))  # the shadow's left border on the cheek, nose to mouth
+    crisp, faces = (to_lab(to_float(cel_v3_shade(photo, p)))[..., 0] for p in (CRISP, FACES))
+    assert crisp[shadow_edge].min() < 50  # a dark line through the skin (L 75-90)
+    assert faces[shadow_edge].min() > 70
+
+
+def test_the_faces_teacher_is_registered_and_keys_its_own_cache() -> None:
+    _, params = TEACHERS["cel-v3-faces"]()
+    assert params["draw_faces"] is True and "draw_faces" not in CRISP.as_dict()
+    assert {k: v for k, v in params.items() if k != "draw_faces"} == CRISP.as_dict()

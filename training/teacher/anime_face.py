@@ -1,0 +1,267 @@
+"""Faces drawn the anime way: two flat skin tones, eyes, brows, nose and mouth as clean pen shapes.
+
+L0 flattening treats an eye like any small dark patch: it merges it into the skin, or leaves a
+blotch, and the cel lines cross the cheeks wherever the photo had a shadow. Judges name "the face
+is broken (eye missing, blotches)" as the reason to keep the light v2 filter for people's videos.
+So where OpenCV's frontal-face detector finds a face, the renderer stops tracing it and draws it:
+
+1. layout  - the eyes from OpenCV's eye cascade inside the face's upper half (a left / right pair
+             at one height), else where a frontal face has them; each eye's iris at its darkest
+             spot, the brow at the darkest row above it, the mouth at the darkest row below the nose
+2. skin    - inside the face oval, pixels near the skin's colour become one of two flat tones
+             (lit / shadow, from the picture's own tones); hair, lips and glasses keep theirs, and
+             no traced line crosses the oval
+3. features - sclera, iris (the photo's iris hue, deepened), pupil, a catch-light, a heavy upper
+             lid with a flick at the outer corner, a thin lower lid, a brow stroke, a nose tick, a
+             mouth line; all anti-aliased (drawn 4x larger and averaged down)
+
+Everything is placed in units of the face's width, so it scales with the face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+import cv2
+import numpy as np
+
+Box = tuple[int, int, int, int]
+SUPERSAMPLE = 4
+MIN_FACE = 48  # px: smaller faces are left to the tracer (too few pixels to draw an eye in)
+MIN_SKIN = 0.4  # share of the oval in skin colours for a detection to count as a face
+
+
+@dataclass(frozen=True)
+class FaceLayout:
+    """Where a face's parts are, in picture pixels; ``unit`` is the face's width."""
+
+    unit: float
+    centre: tuple[float, float]  # of the skin oval
+    eyes: tuple[tuple[float, float], tuple[float, float]]  # iris centres, left then right
+    brows: tuple[float, float]  # brow row above each eye
+    nose: tuple[float, float]
+    mouth: tuple[float, float]
+
+
+@lru_cache(maxsize=1)
+def _eye_cascade() -> Any:
+    clf = cv2.CascadeClassifier(str(cv2.data.haarcascades) + "haarcascade_eye.xml")
+    return None if clf.empty() else clf
+
+
+def eye_pair(grey: np.ndarray, box: Box) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Centres of the two eyes of a face box: the best left / right pair of the eye cascade's finds
+    at one height, or a frontal face's usual places (0.3 / 0.7 across, 0.4 down) when none fits."""
+    x, y, w, h = box
+    fallback = ((x + 0.3 * w, y + 0.4 * h), (x + 0.7 * w, y + 0.4 * h))
+    clf = _eye_cascade()
+    top = grey[y + int(0.15 * h) : y + int(0.6 * h), x : x + w]
+    if clf is None or top.size == 0:
+        return fallback
+    found = clf.detectMultiScale(top, 1.1, 3, minSize=(max(8, int(0.12 * w)),) * 2, maxSize=(int(0.4 * w),) * 2)
+    centres = [(x + ex + ew / 2, y + int(0.15 * h) + ey + eh / 2) for ex, ey, ew, eh in found]
+    best, best_cost = fallback, np.inf
+    for left in (c for c in centres if c[0] < x + 0.5 * w):
+        for right in (c for c in centres if c[0] >= x + 0.5 * w):
+            dx, dy = right[0] - left[0], abs(right[1] - left[1])
+            if 0.25 * w <= dx <= 0.6 * w and dy <= 0.1 * h:
+                cost = dy + abs(dx - 0.4 * w) + abs(0.5 * (left[1] + right[1]) - (y + 0.4 * h))
+                if cost < best_cost:
+                    best, best_cost = (left, right), cost
+    return best
+
+
+def darkest(lightness: np.ndarray, cx: float, cy: float, half_w: float, half_h: float, sigma: float) -> tuple[float, float]:
+    """The darkest spot (after a blur of ``sigma`` px) in a window around (cx, cy)."""
+    h, w = lightness.shape
+    x0, x1 = max(0, int(cx - half_w)), min(w, int(cx + half_w) + 1)
+    y0, y1 = max(0, int(cy - half_h)), min(h, int(cy + half_h) + 1)
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return cx, cy
+    window = cv2.GaussianBlur(lightness[y0:y1, x0:x1], (0, 0), max(0.5, sigma))
+    iy, ix = np.unravel_index(int(np.argmin(window)), window.shape)
+    return float(x0 + ix), float(y0 + iy)
+
+
+def dark_row(lightness: np.ndarray, cx: float, y0: float, y1: float, half_w: float, contrast: float) -> float | None:
+    """The darkest row of a band (mean over ``half_w`` px each side of ``cx``), if it is at least
+    ``contrast`` L darker than the band's brightest row: a brow, a lip parting."""
+    h, w = lightness.shape
+    r0, r1 = max(0, int(y0)), min(h, int(y1) + 1)
+    c0, c1 = max(0, int(cx - half_w)), min(w, int(cx + half_w) + 1)
+    if r1 - r0 < 3 or c1 - c0 < 2:
+        return None
+    rows = cv2.GaussianBlur(lightness[r0:r1, c0:c1], (0, 0), 1.0).mean(axis=1)
+    return float(r0 + int(np.argmin(rows))) if rows.max() - rows.min() >= contrast else None
+
+
+def face_layout(lightness: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout:
+    """Where to draw the parts of one detected face (``lightness``: the photo's Lab L)."""
+    x, y, w, h = box
+    u = float(w)
+    eyes = tuple(darkest(lightness, ex, ey, 0.07 * u, 0.04 * u, 0.02 * u) for ex, ey in eye_pair(grey, box))
+    # every anime face has brows: where the photo shows none (fair brows, a fringe), the usual height
+    brows = tuple(dark_row(lightness, ex, ey - 0.2 * u, ey - 0.06 * u, 0.06 * u, 6.0) or ey - 0.13 * u for ex, ey in eyes)
+    mid_x = 0.5 * (eyes[0][0] + eyes[1][0])
+    eye_y = 0.5 * (eyes[0][1] + eyes[1][1])
+    mouth_y = dark_row(lightness, mid_x, eye_y + 0.32 * u, eye_y + 0.5 * u, 0.08 * u, 4.0) or eye_y + 0.4 * u
+    return FaceLayout(unit=u, centre=(mid_x, eye_y + 0.12 * u), eyes=eyes, brows=brows,  # type: ignore[arg-type]
+                      nose=(mid_x, eye_y + 0.24 * u), mouth=(mid_x, mouth_y))
+
+
+def stamp(shape: tuple[int, int], draw: Callable[[np.ndarray, Callable[[float], int]], None]) -> np.ndarray:
+    """An anti-aliased 0..1 mask: ``draw(canvas, s)`` paints at SUPERSAMPLE x size (``s`` scales and
+    rounds a length or coordinate), the canvas is averaged down."""
+    h, w = shape
+    canvas = np.zeros((h * SUPERSAMPLE, w * SUPERSAMPLE), np.uint8)
+    draw(canvas, lambda v: int(round(v * SUPERSAMPLE)))
+    return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+
+
+def ellipse(shape: tuple[int, int], centre: tuple[float, float], axes: tuple[float, float]) -> np.ndarray:
+    """A filled, anti-aliased ellipse as a 0..1 mask."""
+    (cx, cy), (ax, ay) = centre, axes
+    return stamp(shape, lambda c, s: cv2.ellipse(c, (s(cx), s(cy)), (max(1, s(ax)), max(1, s(ay))), 0, 0, 360, 255, -1))
+
+
+def paint(lab: np.ndarray, alpha: np.ndarray, colour: tuple[float, float, float] | np.ndarray) -> None:
+    """Lays a Lab colour over ``lab`` through ``alpha``, in place."""
+    lab += alpha[..., None] * (np.asarray(colour, np.float32) - lab)
+
+
+def oval(shape: tuple[int, int], layout: FaceLayout) -> np.ndarray:
+    """The face's skin oval (0..1, feathered): cheeks to chin, brows to mouth."""
+    u, (cx, cy) = layout.unit, layout.centre
+    return cv2.GaussianBlur(ellipse(shape, (cx, cy), (0.36 * u, 0.46 * u)), (0, 0), max(1.0, 0.03 * u))
+
+
+def skin_tones(lab: np.ndarray, inside: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The skin's lit and shadow tones inside an oval (the median colour, and the median of the
+    pixels at or above its lightness; shadow 12 L below, a little cooler), None for too few pixels."""
+    core = inside > 0.5
+    if core.sum() < 20:
+        return None
+    skin = np.median(lab[core], axis=0)
+    upper = core & (lab[..., 0] >= skin[0])
+    lit = np.median(lab[upper], axis=0) if upper.any() else skin
+    lit = lit * np.array([1.0, 1.15, 1.15], np.float32) + np.array([4.0, 0.0, 0.0], np.float32)  # anime skin: clean, light
+    return lit, (lit + np.array([-12.0, 2.0, -3.0], np.float32)).astype(np.float32)
+
+
+def flat_skin(lab: np.ndarray, inside: np.ndarray, lit: np.ndarray, shade: np.ndarray, distance: float = 22.0) -> np.ndarray:
+    """Pixels of the oval near the skin's colour, repainted in the two flat tones (the shadow where
+    the picture is darker than the lit tone's lightness minus 8); others (hair, lips, glasses) are
+    left as they are."""
+    skin = 0.5 * (lit + shade)
+    near = (np.linalg.norm(lab - skin, axis=2) < distance).astype(np.float32)
+    shading = cv2.GaussianBlur(lab[..., 0], (0, 0), 2.0)
+    in_shadow = 0.5 + 0.5 * np.tanh((lit[0] - 8.0 - shading) / 1.5)
+    tones = lit[None, None, :] + in_shadow[..., None] * (shade - lit)[None, None, :]
+    weight = inside * cv2.GaussianBlur(near, (0, 0), 1.0)
+    return (lab + weight[..., None] * (tones - lab)).astype(np.float32)
+
+
+def skin_share(photo_lab: np.ndarray, inside: np.ndarray) -> float:
+    """Share of the oval in skin colours (any complexion: warm hue, moderate chroma): a face box
+    on a train roof or a wall is not one."""
+    core = inside > 0.5
+    if not core.any():
+        return 0.0
+    L, a, b = (photo_lab[..., c][core] for c in range(3))
+    skin = (L > 15) & (L < 95) & (a > 2) & (a < 40) & (b > 2) & (b < 45)
+    return float(skin.mean())
+
+
+def draw_eye(lab: np.ndarray, photo_lab: np.ndarray, iris: tuple[float, float], u: float, outer: int) -> None:
+    """One anime eye around an iris centre, in place; ``outer`` is -1 for the picture's left eye
+    (its outer corner points left), +1 for the right."""
+    shape = lab.shape[:2]
+    ix, iy = iris
+    ex, ey = ix, iy + 0.005 * u  # the eye opening, centred on the iris
+    ax, ay = 0.1 * u, 0.052 * u
+    sclera = ellipse(shape, (ex, ey), (ax, ay))
+    paint(lab, sclera, (96.0, 0.0, 1.0))
+    r = int(max(1, round(0.025 * u)))
+    y0, x0 = max(0, int(iy) - r), max(0, int(ix) - r)
+    patch = photo_lab[y0 : int(iy) + r + 1, x0 : int(ix) + r + 1].reshape(-1, 3)
+    hue = np.median(patch, axis=0) if len(patch) else np.array([30.0, 5.0, 10.0], np.float32)
+    iris_colour = (float(np.clip(hue[0], 22.0, 40.0)), float(hue[1] * 1.6), float(hue[2] * 1.6))
+    inside = cv2.dilate(sclera, np.ones((3, 3), np.uint8))
+    iris_mask = ellipse(shape, (ix, iy), (0.045 * u, 0.056 * u))
+    paint(lab, iris_mask * inside, iris_colour)
+    pupil = ellipse(shape, (ix, iy + 0.006 * u), (0.022 * u, 0.03 * u))
+    paint(lab, pupil * inside, (8.0, iris_colour[1] * 0.3, iris_colour[2] * 0.3))
+    glint = stamp(shape, lambda c, s: cv2.circle(c, (s(ix - 0.016 * u), s(iy - 0.02 * u)), s(0.013 * u), 255, -1))
+    paint(lab, glint * inside, (100.0, 0.0, 0.0))
+    lid_w = max(1.5, 0.022 * u)
+    start, end = (185, 350) if outer < 0 else (190, 355)
+
+    def upper_lid(c: np.ndarray, s: Callable[[float], int]) -> None:
+        cv2.ellipse(c, (s(ex), s(ey + 0.006 * u)), (s(ax * 1.05), s(ay * 1.15)), 0, start, end, 255, s(lid_w), cv2.LINE_8)
+        corner = ex + outer * ax * 1.02, ey + 0.004 * u  # the lash flick at the outer corner
+        cv2.line(c, (s(corner[0]), s(corner[1])), (s(corner[0] + outer * 0.03 * u), s(corner[1] + 0.012 * u)), 255, s(lid_w * 0.8))
+
+    paint(lab, stamp(shape, upper_lid), (8.0, 4.0, 4.0))
+    lower = stamp(shape, lambda c, s: cv2.ellipse(c, (s(ex), s(ey)), (s(ax * 0.8), s(ay)), 0, 40, 140, 255, s(max(1.0, 0.007 * u))))
+    paint(lab, lower, (35.0, 10.0, 10.0))
+
+
+def draw_stroke(lab: np.ndarray, centre: tuple[float, float], axes: tuple[float, float], angles: tuple[int, int], width: float,
+                colour: tuple[float, float, float]) -> None:
+    """A pen stroke along part of an ellipse (OpenCV angles: 0 = right, clockwise), in place."""
+    (cx, cy), (ax, ay) = centre, axes
+    mask = stamp(lab.shape[:2], lambda c, s: cv2.ellipse(c, (s(cx), s(cy)), (max(1, s(ax)), max(1, s(ay))), 0, angles[0], angles[1],
+                                                      255, max(1, s(width)), cv2.LINE_8))
+    paint(lab, mask, colour)
+
+
+def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout) -> None:
+    """Eyes, brows, nose and mouth of one face over the painted Lab picture, in place."""
+    u = layout.unit
+    for side, (iris, brow) in enumerate(zip(layout.eyes, layout.brows)):
+        draw_eye(lab, photo_lab, iris, u, -1 if side == 0 else 1)
+        colour = photo_lab[int(np.clip(brow, 0, lab.shape[0] - 1)), int(np.clip(iris[0], 0, lab.shape[1] - 1))]
+        draw_stroke(lab, (iris[0], brow + 0.035 * u), (0.11 * u, 0.04 * u), (200, 340), max(1.5, 0.018 * u),
+                    (float(min(colour[0] * 0.5, 25.0)), float(colour[1] * 0.6), float(colour[2] * 0.6)))
+    nx, ny = layout.nose
+    draw_stroke(lab, (nx + 0.01 * u, ny - 0.01 * u), (0.02 * u, 0.015 * u), (60, 150), max(1.0, 0.009 * u), (45.0, 18.0, 18.0))
+    mx, my = layout.mouth
+    draw_stroke(lab, (mx, my - 0.03 * u), (0.1 * u, 0.03 * u), (25, 155), max(1.2, 0.011 * u), (25.0, 25.0, 12.0))
+
+
+def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]:
+    """Layouts of the faces OpenCV's frontal-face detector finds (none when OpenCV lacks it)."""
+    from vidanime.quality import faces
+
+    if not faces.available():
+        return []
+    grey = cv2.equalizeHist(cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2GRAY))
+    layouts = [face_layout(photo_lab[..., 0], grey, box) for box in faces.detect(photo_rgb) if box[2] >= MIN_FACE]
+    return [f for f in layouts if skin_share(photo_lab, oval(photo_lab.shape[:2], f)) >= MIN_SKIN]
+
+
+def face_ovals(shape: tuple[int, int], layouts: list[FaceLayout]) -> np.ndarray:
+    """All faces' skin ovals in one 0..1 mask: where traced lines are not drawn."""
+    mask = np.zeros(shape, np.float32)
+    for layout in layouts:
+        mask = np.maximum(mask, oval(shape, layout))
+    return mask
+
+
+def anime_faces(lab: np.ndarray, photo_lab: np.ndarray, layouts: list[FaceLayout]) -> np.ndarray:
+    """The painted Lab picture with every face's skin in two tones and its parts drawn."""
+    out = lab.copy()
+    for layout in layouts:
+        inside = oval(out.shape[:2], layout)
+        tones = skin_tones(out, inside)
+        if tones is None:
+            continue
+        out = flat_skin(out, inside, *tones)
+        for ex, ey in layout.eyes:  # make-up and the photo's eye shadow go: the eye sits on skin
+            u = layout.unit
+            around = ellipse(out.shape[:2], (ex, ey), (0.15 * u, 0.1 * u))
+            paint(out, cv2.GaussianBlur(around, (0, 0), max(1.0, 0.02 * u)), tones[0])
+        draw_face(out, photo_lab, layout)
+    return out
