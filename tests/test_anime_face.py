@@ -11,7 +11,7 @@ pytest.importorskip("skimage")  # the training extra
 
 from training.data.filters import to_float  # noqa: E402
 from training.teacher import TEACHERS  # noqa: E402
-from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, find_faces, oval, skin_share  # noqa: E402
+from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, find_faces, is_open, oval, skin_share  # noqa: E402
 from training.teacher.cel import to_lab  # noqa: E402
 from training.teacher.cel_v3 import CRISP, FACES, cel_v3_shade  # noqa: E402
 
@@ -74,6 +74,20 @@ def test_a_detection_on_something_without_skin_is_not_a_face(one_face: None) -> 
     assert len(find_faces(skin, to_lab(to_float(skin)))) == 1
     assert find_faces(wall, to_lab(to_float(wall))) == []
     assert skin_share(to_lab(to_float(wall)), oval(wall.shape[:2], layout())) == 0.0
+
+
+def test_hair_over_an_eye_leaves_the_face_to_the_tracer(one_face: None) -> None:
+    """A drawn eye in the wrong place is worse than a traced one: no skin under an eye, no drawing."""
+    photo = portrait()
+    photo[80:120, 130:175] = (40, 30, 25)  # dark hair over the right eye and its cheek
+    assert find_faces(photo, to_lab(to_float(photo))) == []
+
+
+def test_an_open_mouth_gets_no_line_over_it() -> None:
+    closed, opened = portrait(), portrait()
+    cv2.ellipse(opened, (120, 150), (20, 9), 0, 0, 360, (50, 20, 20), -1)  # the dark inside of an open mouth
+    assert not is_open(to_lab(to_float(closed)), 120.0, 150.0, 120.0)
+    assert is_open(to_lab(to_float(opened)), 120.0, 150.0, 120.0)
 
 
 def test_without_an_eye_pair_the_eyes_go_where_a_frontal_face_has_them() -> None:

@@ -43,6 +43,7 @@ class FaceLayout:
     brows: tuple[float, float]  # brow row above each eye
     nose: tuple[float, float]
     mouth: tuple[float, float]
+    mouth_open: bool = False  # an open mouth (teeth, a dark inside) keeps its painted shape, no line
 
 
 @lru_cache(maxsize=1)
@@ -62,6 +63,7 @@ def eye_pair(grey: np.ndarray, box: Box) -> tuple[tuple[float, float], tuple[flo
         return fallback
     found = clf.detectMultiScale(top, 1.1, 3, minSize=(max(8, int(0.12 * w)),) * 2, maxSize=(int(0.4 * w),) * 2)
     centres = [(x + ex + ew / 2, y + int(0.15 * h) + ey + eh / 2) for ex, ey, ew, eh in found]
+    centres = [c for c in centres if y + 0.25 * h <= c[1] <= y + 0.5 * h]  # not a nostril, a nose, a hat brim
     best, best_cost = fallback, np.inf
     for left in (c for c in centres if c[0] < x + 0.5 * w):
         for right in (c for c in centres if c[0] >= x + 0.5 * w):
@@ -97,8 +99,9 @@ def dark_row(lightness: np.ndarray, cx: float, y0: float, y1: float, half_w: flo
     return float(r0 + int(np.argmin(rows))) if rows.max() - rows.min() >= contrast else None
 
 
-def face_layout(lightness: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout:
-    """Where to draw the parts of one detected face (``lightness``: the photo's Lab L)."""
+def face_layout(photo_lab: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout:
+    """Where to draw the parts of one detected face."""
+    lightness = photo_lab[..., 0]
     x, y, w, h = box
     u = float(w)
     eyes = tuple(darkest(lightness, ex, ey, 0.07 * u, 0.04 * u, 0.02 * u) for ex, ey in eye_pair(grey, box))
@@ -108,7 +111,30 @@ def face_layout(lightness: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout
     eye_y = 0.5 * (eyes[0][1] + eyes[1][1])
     mouth_y = dark_row(lightness, mid_x, eye_y + 0.32 * u, eye_y + 0.5 * u, 0.08 * u, 4.0) or eye_y + 0.4 * u
     return FaceLayout(unit=u, centre=(mid_x, eye_y + 0.12 * u), eyes=eyes, brows=brows,  # type: ignore[arg-type]
-                      nose=(mid_x, eye_y + 0.24 * u), mouth=(mid_x, mouth_y))
+                      nose=(mid_x, eye_y + 0.24 * u), mouth=(mid_x, mouth_y), mouth_open=is_open(photo_lab, mid_x, mouth_y, u))
+
+
+def is_open(photo_lab: np.ndarray, mx: float, my: float, u: float) -> bool:
+    """Is the mouth at (mx, my) open? A closed one is lips around a thin parting; an open one shows
+    teeth (light, grey) or a dark inside over more than 0.03 of the face's width in rows."""
+    h, w = photo_lab.shape[:2]
+    r0, r1 = max(0, int(my - 0.07 * u)), min(h, int(my + 0.07 * u) + 1)
+    c0, c1 = max(0, int(mx - 0.06 * u)), min(w, int(mx + 0.06 * u) + 1)
+    if r1 - r0 < 3 or c1 - c0 < 2:
+        return False
+    L, a, b = (photo_lab[r0:r1, c0:c1, c] for c in range(3))
+    teeth_or_inside = ((L > 70) & (np.hypot(a, b) < 10)) | (L < 25)
+    return bool((teeth_or_inside.mean(axis=1) > 0.3).sum() > 0.03 * u)
+
+
+def drawable(photo_lab: np.ndarray, layout: FaceLayout) -> bool:
+    """A face is drawn only where skin surrounds the oval and lies under both eyes: a detection on
+    a wall, a profile whose far eye falls on the background, or hair over an eye is left to the
+    tracer (a drawn eye in the wrong place is worse than a traced one)."""
+    shape, u = photo_lab.shape[:2], layout.unit
+    if skin_share(photo_lab, oval(shape, layout)) < MIN_SKIN:
+        return False
+    return all(skin_share(photo_lab, ellipse(shape, (ex, ey + 0.11 * u), (0.06 * u, 0.035 * u))) >= 0.5 for ex, ey in layout.eyes)
 
 
 def stamp(shape: tuple[int, int], draw: Callable[[np.ndarray, Callable[[float], int]], None]) -> np.ndarray:
@@ -174,19 +200,24 @@ def skin_share(photo_lab: np.ndarray, inside: np.ndarray) -> float:
     return float(skin.mean())
 
 
-def draw_eye(lab: np.ndarray, photo_lab: np.ndarray, iris: tuple[float, float], u: float, outer: int) -> None:
-    """One anime eye around an iris centre, in place; ``outer`` is -1 for the picture's left eye
-    (its outer corner points left), +1 for the right."""
+def iris_hue(photo_lab: np.ndarray, iris: tuple[float, float], u: float) -> np.ndarray:
+    """The photo's median colour over the iris (Lab)."""
+    ix, iy = iris
+    r = int(max(1, round(0.025 * u)))
+    y0, x0 = max(0, int(iy) - r), max(0, int(ix) - r)
+    patch = photo_lab[y0 : int(iy) + r + 1, x0 : int(ix) + r + 1].reshape(-1, 3)
+    return np.median(patch, axis=0) if len(patch) else np.array([30.0, 5.0, 10.0], np.float32)
+
+
+def draw_eye(lab: np.ndarray, hue: np.ndarray, iris: tuple[float, float], u: float, outer: int) -> None:
+    """One anime eye around an iris centre, its iris in ``hue`` (Lab, deepened), in place;
+    ``outer`` is -1 for the picture's left eye (its outer corner points left), +1 for the right."""
     shape = lab.shape[:2]
     ix, iy = iris
     ex, ey = ix, iy + 0.005 * u  # the eye opening, centred on the iris
     ax, ay = 0.1 * u, 0.052 * u
     sclera = ellipse(shape, (ex, ey), (ax, ay))
     paint(lab, sclera, (96.0, 0.0, 1.0))
-    r = int(max(1, round(0.025 * u)))
-    y0, x0 = max(0, int(iy) - r), max(0, int(ix) - r)
-    patch = photo_lab[y0 : int(iy) + r + 1, x0 : int(ix) + r + 1].reshape(-1, 3)
-    hue = np.median(patch, axis=0) if len(patch) else np.array([30.0, 5.0, 10.0], np.float32)
     iris_colour = (float(np.clip(hue[0], 22.0, 40.0)), float(hue[1] * 1.6), float(hue[2] * 1.6))
     inside = cv2.dilate(sclera, np.ones((3, 3), np.uint8))
     iris_mask = ellipse(shape, (ix, iy), (0.045 * u, 0.056 * u))
@@ -220,15 +251,17 @@ def draw_stroke(lab: np.ndarray, centre: tuple[float, float], axes: tuple[float,
 def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout) -> None:
     """Eyes, brows, nose and mouth of one face over the painted Lab picture, in place."""
     u = layout.unit
+    hue = 0.5 * (iris_hue(photo_lab, layout.eyes[0], u) + iris_hue(photo_lab, layout.eyes[1], u))  # one colour, both eyes
     for side, (iris, brow) in enumerate(zip(layout.eyes, layout.brows)):
-        draw_eye(lab, photo_lab, iris, u, -1 if side == 0 else 1)
+        draw_eye(lab, hue, iris, u, -1 if side == 0 else 1)
         colour = photo_lab[int(np.clip(brow, 0, lab.shape[0] - 1)), int(np.clip(iris[0], 0, lab.shape[1] - 1))]
         draw_stroke(lab, (iris[0], brow + 0.035 * u), (0.11 * u, 0.04 * u), (200, 340), max(1.5, 0.018 * u),
                     (float(min(colour[0] * 0.5, 25.0)), float(colour[1] * 0.6), float(colour[2] * 0.6)))
     nx, ny = layout.nose
     draw_stroke(lab, (nx + 0.01 * u, ny - 0.01 * u), (0.02 * u, 0.015 * u), (60, 150), max(1.0, 0.009 * u), (45.0, 18.0, 18.0))
     mx, my = layout.mouth
-    draw_stroke(lab, (mx, my - 0.03 * u), (0.1 * u, 0.03 * u), (25, 155), max(1.2, 0.011 * u), (25.0, 25.0, 12.0))
+    if not layout.mouth_open:
+        draw_stroke(lab, (mx, my - 0.03 * u), (0.1 * u, 0.03 * u), (25, 155), max(1.2, 0.011 * u), (25.0, 25.0, 12.0))
 
 
 def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]:
@@ -238,8 +271,8 @@ def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]
     if not faces.available():
         return []
     grey = cv2.equalizeHist(cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2GRAY))
-    layouts = [face_layout(photo_lab[..., 0], grey, box) for box in faces.detect(photo_rgb) if box[2] >= MIN_FACE]
-    return [f for f in layouts if skin_share(photo_lab, oval(photo_lab.shape[:2], f)) >= MIN_SKIN]
+    layouts = [face_layout(photo_lab, grey, box) for box in faces.detect(photo_rgb) if box[2] >= MIN_FACE]
+    return [f for f in layouts if drawable(photo_lab, f)]
 
 
 def face_ovals(shape: tuple[int, int], layouts: list[FaceLayout]) -> np.ndarray:
@@ -259,9 +292,11 @@ def anime_faces(lab: np.ndarray, photo_lab: np.ndarray, layouts: list[FaceLayout
         if tones is None:
             continue
         out = flat_skin(out, inside, *tones)
-        for ex, ey in layout.eyes:  # make-up and the photo's eye shadow go: the eye sits on skin
+        # make-up and the photo's eye shadow go, so the eye sits on skin; hair over the eye stays
+        not_hair = (np.linalg.norm(out - tones[0], axis=2) < 40.0).astype(np.float32)
+        for ex, ey in layout.eyes:
             u = layout.unit
-            around = ellipse(out.shape[:2], (ex, ey), (0.15 * u, 0.1 * u))
-            paint(out, cv2.GaussianBlur(around, (0, 0), max(1.0, 0.02 * u)), tones[0])
+            around = cv2.GaussianBlur(ellipse(out.shape[:2], (ex, ey), (0.14 * u, 0.085 * u)), (0, 0), max(1.0, 0.02 * u))
+            paint(out, around * not_hair, tones[0])
         draw_face(out, photo_lab, layout)
     return out
