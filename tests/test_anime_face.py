@@ -105,7 +105,10 @@ def test_no_traced_line_crosses_a_drawn_face(one_face: None) -> None:
     assert faces[shadow_edge].min() > 70
 
 
-def test_the_faces_teacher_is_registered_and_keys_its_own_cache() -> None:
-    _, params = TEACHERS["cel-v3-faces"]()
-    assert params["draw_faces"] is True and "draw_faces" not in CRISP.as_dict()
-    assert {k: v for k, v in params.items() if k != "draw_faces"} == CRISP.as_dict()
+@pytest.mark.parametrize(("faces", "crisp"), [("cel-v3-faces", "cel-v3-crisp"), ("shinkai-v3-faces", "shinkai-v3-crisp")])
+def test_the_faces_teachers_are_the_crisp_ones_with_faces_drawn(faces: str, crisp: str) -> None:
+    """Their caches are keyed apart, and a cache rendered without faces keeps its key."""
+    _, with_faces = TEACHERS[faces]()
+    _, without = TEACHERS[crisp]()
+    assert with_faces["draw_faces"] is True and "draw_faces" not in without
+    assert {k: v for k, v in with_faces.items() if k != "draw_faces"} == without

@@ -51,6 +51,14 @@ def _shinkai_v3_crisp() -> tuple[Shade, dict[str, object]]:
     return partial(shinkai_v3_shade, params=CRISP), CRISP.as_dict()
 
 
+def _shinkai_v3_faces() -> tuple[Shade, dict[str, object]]:
+    from functools import partial
+
+    from training.teacher.shinkai_v3 import FACES, shinkai_v3_shade
+
+    return partial(shinkai_v3_shade, params=FACES), FACES.as_dict()
+
+
 def _cel_v1() -> tuple[Shade, dict[str, object]]:
     from training.teacher.cel_v1 import CelParams, cel_shade
 
@@ -70,4 +78,4 @@ def _manga_tone() -> tuple[Shade, dict[str, object]]:
 
 
 # name -> () -> (render function, its parameters, for cache keys and model cards)
-TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "cel-v3-crisp": _cel_v3_crisp, "cel-v3-faces": _cel_v3_faces, "shinkai": _shinkai, "shinkai-v3": _shinkai_v3, "shinkai-v3-crisp": _shinkai_v3_crisp, "manga-tone": _manga_tone}
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "cel-v3-crisp": _cel_v3_crisp, "cel-v3-faces": _cel_v3_faces, "shinkai": _shinkai, "shinkai-v3": _shinkai_v3, "shinkai-v3-crisp": _shinkai_v3_crisp, "shinkai-v3-faces": _shinkai_v3_faces, "manga-tone": _manga_tone}
