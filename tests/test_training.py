@@ -147,6 +147,22 @@ def test_face_masks_crop_with_their_photos_and_weigh_the_faces(tmp_path: Path) -
         assert all((r["face"] > 0.01) == (name == "faces") for r in rows), rows
 
 
+def test_photos_with_faces_are_drawn_more_often() -> None:
+    """``face_oversample``: an image whose mask marks a face is sampled that many times as often."""
+    from training.recipes.distill import face_weights
+
+    source = paired()
+    blank = np.zeros(source.inputs[0].shape[:2], np.uint8)
+    masks = [blank.copy() for _ in source.inputs]
+    masks[0][10:20, 10:20] = 255
+    source.weights = face_weights(masks, 4.0)
+    assert source.weights == [4.0] + [1.0] * (len(masks) - 1)
+    source.masks, source.batch_size = masks, 1
+    share = np.mean([source.batch(step)["mask"].amax().item() > 0.5 for step in range(400)])
+    expected = 4.0 / (4.0 + len(masks) - 1)
+    assert abs(share - expected) < 0.1, (share, expected)
+
+
 def test_supervised_overfit_loss_falls_by_half(tmp_path: Path) -> None:
     result = Trainer(distill_config(tmp_path / "o", 120), all_recipes()["cel-distill"], paired()).run()
     rows = [json.loads(line) for line in (tmp_path / "o" / "log.jsonl").read_text().splitlines()]
