@@ -105,6 +105,17 @@ def test_no_traced_line_crosses_a_drawn_face(one_face: None) -> None:
     assert faces[shadow_edge].min() > 70
 
 
+@pytest.mark.parametrize("style", ["cel", "shinkai"])
+def test_both_faces_teachers_draw_the_eyes(one_face: None, style: str) -> None:
+    """Inside each of the photo's dark eyes the faces teacher paints a white (sclera, catch-light);
+    the crisp one keeps the dark blot."""
+    photo = portrait()
+    crisp, faces = (to_lab(to_float(TEACHERS[f"{style}-v3-{kind}"]()[0](photo)))[..., 0] for kind in ("crisp", "faces"))
+    for cx in (96, 144):
+        eye = (slice(88, 93), slice(cx - 9, cx + 10))  # the photo's eye: an 11 x 5 dark ellipse at row 90
+        assert faces[eye].max() > 90 and crisp[eye].max() < 30
+
+
 @pytest.mark.parametrize(("faces", "crisp"), [("cel-v3-faces", "cel-v3-crisp"), ("shinkai-v3-faces", "shinkai-v3-crisp")])
 def test_the_faces_teachers_are_the_crisp_ones_with_faces_drawn(faces: str, crisp: str) -> None:
     """Their caches are keyed apart, and a cache rendered without faces keeps its key."""
