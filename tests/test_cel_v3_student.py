@@ -64,3 +64,14 @@ def test_ink_gain_and_bias_sharpen_and_shift_the_lines() -> None:
     a_sharp = (fill - sharp.composite(fill, logit))[0, 0, 0] / (1 - sharp.ink_shade)
     assert a_sharp[2] > a_soft[2] and a_sharp[0] < a_soft[0]  # surer lines darker, doubtful ones lighter
     assert a_sharp[1] > 0.5 > a_soft[1]  # the bias draws a doubtful line the soft head leaves out
+
+
+def test_a_fill_black_point_makes_dark_fills_black_and_keeps_white() -> None:
+    plain = get_arch("context-unet-ink").build(width=8)
+    pointed = get_arch("context-unet-ink").build(width=8, fill_black=0.05)
+    fill = torch.tensor([-1.0, -0.9, 0.0, 1.0]).view(1, 1, 1, 4).expand(1, 3, 1, 4)
+    no_ink = torch.full((1, 1, 1, 4), -30.0)
+    assert torch.allclose(plain.composite(fill, no_ink), fill, atol=1e-6)
+    out = pointed.composite(fill, no_ink)[0, 0, 0]
+    assert out[1] <= -0.999 and out[0] < -1.0  # the darkest 5 % of the range becomes black (the runtime clips)
+    assert out[2] < 0.0 and abs(out[3] - 1.0) < 1e-6  # mid tones darker, white stays white

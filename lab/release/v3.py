@@ -47,7 +47,7 @@ class V3Style:
     labels: tuple[str, str, str]  # the style table's columns: v2, teacher, v3
     grid_labels: tuple[str, str]  # the README grids' captions: v2, v3
     teacher: Callable[[np.ndarray], np.ndarray]
-    ink: dict[str, float]  # the exported ink head's gain and bias
+    ink: dict[str, float]  # the exported ink head's gain and bias, and the fill's black point if any
     recipe: str
     figures: Path  # every figure of the release; the card is rendered from it
     photo_grid: Path

@@ -72,7 +72,8 @@ class InkedContextUNet(ContextUNet):
     ink_map`` of the teacher) commits, so lines come out dark and crisp or not at all."""
 
     def __init__(
-        self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4, ink_gain: float = 1.0, ink_bias: float = 0.0
+        self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4, ink_gain: float = 1.0, ink_bias: float = 0.0,
+        fill_black: float = 0.0,
     ) -> None:
         super().__init__(width, dilations)
         self.ink = _conv(width, 1)
@@ -80,6 +81,9 @@ class InkedContextUNet(ContextUNet):
         # Trained at gain 1, bias 0; an export may sharpen the lines (gain > 1) and draw more or
         # fewer of them (bias): the logit ranks places by how surely a line runs there.
         self.ink_gain, self.ink_bias = ink_gain, ink_bias
+        # Trained at 0; an export may set a black point: fill values up to this share of the range
+        # become black and the rest is stretched (a student that lifts the teacher's darks)
+        self.fill_black = fill_black
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(fill in [-1, 1], ink logit)."""
@@ -87,6 +91,8 @@ class InkedContextUNet(ContextUNet):
         return self.out(y), self.ink(y)
 
     def composite(self, fill: torch.Tensor, logit: torch.Tensor) -> torch.Tensor:
+        if self.fill_black:
+            fill = (fill + 1 - 2 * self.fill_black) / (1 - self.fill_black) - 1
         alpha = torch.sigmoid(self.ink_gain * logit + self.ink_bias)
         ink = (fill + 1) * self.ink_shade - 1  # the fill's colour, darker
         return fill + alpha * (ink - fill)
