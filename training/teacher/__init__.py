@@ -21,42 +21,24 @@ def _cel_v3() -> tuple[Shade, dict[str, object]]:
     return cel_v3_shade, CelV3Params().as_dict()
 
 
-def _cel_v3_crisp() -> tuple[Shade, dict[str, object]]:
-    from functools import partial
-
-    from training.teacher.cel_v3 import CRISP, cel_v3_shade
-
-    return partial(cel_v3_shade, params=CRISP), CRISP.as_dict()
-
-
-def _cel_v3_faces() -> tuple[Shade, dict[str, object]]:
-    from functools import partial
-
-    from training.teacher.cel_v3 import FACES, cel_v3_shade
-
-    return partial(cel_v3_shade, params=FACES), FACES.as_dict()
-
-
 def _shinkai_v3() -> tuple[Shade, dict[str, object]]:
     from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_v3_shade
 
     return shinkai_v3_shade, ShinkaiV3Params().as_dict()
 
 
-def _shinkai_v3_crisp() -> tuple[Shade, dict[str, object]]:
-    from functools import partial
+def _preset(module: str, shade: str, preset: str) -> Callable[[], tuple[Shade, dict[str, object]]]:
+    """A v3 renderer at one of its named parameter presets (``CRISP``, ``FACES``), imported on use."""
 
-    from training.teacher.shinkai_v3 import CRISP, shinkai_v3_shade
+    def load() -> tuple[Shade, dict[str, object]]:
+        from functools import partial
+        from importlib import import_module
 
-    return partial(shinkai_v3_shade, params=CRISP), CRISP.as_dict()
+        renderer = import_module(f"training.teacher.{module}")
+        params = getattr(renderer, preset)
+        return partial(getattr(renderer, shade), params=params), params.as_dict()
 
-
-def _shinkai_v3_faces() -> tuple[Shade, dict[str, object]]:
-    from functools import partial
-
-    from training.teacher.shinkai_v3 import FACES, shinkai_v3_shade
-
-    return partial(shinkai_v3_shade, params=FACES), FACES.as_dict()
+    return load
 
 
 def _cel_v1() -> tuple[Shade, dict[str, object]]:
@@ -78,4 +60,4 @@ def _manga_tone() -> tuple[Shade, dict[str, object]]:
 
 
 # name -> () -> (render function, its parameters, for cache keys and model cards)
-TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "cel-v3-crisp": _cel_v3_crisp, "cel-v3-faces": _cel_v3_faces, "shinkai": _shinkai, "shinkai-v3": _shinkai_v3, "shinkai-v3-crisp": _shinkai_v3_crisp, "shinkai-v3-faces": _shinkai_v3_faces, "manga-tone": _manga_tone}
+TEACHERS: dict[str, Callable[[], tuple[Shade, dict[str, object]]]] = {"cel": _cel, "cel-v1": _cel_v1, "cel-v3": _cel_v3, "cel-v3-crisp": _preset("cel_v3", "cel_v3_shade", "CRISP"), "cel-v3-faces": _preset("cel_v3", "cel_v3_shade", "FACES"), "shinkai": _shinkai, "shinkai-v3": _shinkai_v3, "shinkai-v3-crisp": _preset("shinkai_v3", "shinkai_v3_shade", "CRISP"), "shinkai-v3-faces": _preset("shinkai_v3", "shinkai_v3_shade", "FACES"), "manga-tone": _manga_tone}
