@@ -146,10 +146,13 @@ def stamp(shape: tuple[int, int], draw: Callable[[np.ndarray, Callable[[float], 
     return cv2.resize(canvas, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
 
-def ellipse(shape: tuple[int, int], centre: tuple[float, float], axes: tuple[float, float]) -> np.ndarray:
-    """A filled, anti-aliased ellipse as a 0..1 mask."""
+def ellipse(shape: tuple[int, int], centre: tuple[float, float], axes: tuple[float, float], angles: tuple[int, int] = (0, 360),
+            width: float | None = None) -> np.ndarray:
+    """An anti-aliased ellipse as a 0..1 mask: filled, or with ``width`` a pen stroke along the arc
+    ``angles`` (OpenCV's: 0 = right, clockwise)."""
     (cx, cy), (ax, ay) = centre, axes
-    return stamp(shape, lambda c, s: cv2.ellipse(c, (s(cx), s(cy)), (max(1, s(ax)), max(1, s(ay))), 0, 0, 360, 255, -1))
+    return stamp(shape, lambda c, s: cv2.ellipse(c, (s(cx), s(cy)), (max(1, s(ax)), max(1, s(ay))), 0, angles[0], angles[1], 255,
+                                                 -1 if width is None else max(1, s(width)), cv2.LINE_8))
 
 
 def paint(lab: np.ndarray, alpha: np.ndarray, colour: tuple[float, float, float] | np.ndarray) -> None:
@@ -235,17 +238,13 @@ def draw_eye(lab: np.ndarray, hue: np.ndarray, iris: tuple[float, float], u: flo
         cv2.line(c, (s(corner[0]), s(corner[1])), (s(corner[0] + outer * 0.03 * u), s(corner[1] + 0.012 * u)), 255, s(lid_w * 0.8))
 
     paint(lab, stamp(shape, upper_lid), (8.0, 4.0, 4.0))
-    lower = stamp(shape, lambda c, s: cv2.ellipse(c, (s(ex), s(ey)), (s(ax * 0.8), s(ay)), 0, 40, 140, 255, s(max(1.0, 0.007 * u))))
-    paint(lab, lower, (35.0, 10.0, 10.0))
+    draw_stroke(lab, (ex, ey), (ax * 0.8, ay), (40, 140), max(1.0, 0.007 * u), (35.0, 10.0, 10.0))
 
 
 def draw_stroke(lab: np.ndarray, centre: tuple[float, float], axes: tuple[float, float], angles: tuple[int, int], width: float,
                 colour: tuple[float, float, float]) -> None:
-    """A pen stroke along part of an ellipse (OpenCV angles: 0 = right, clockwise), in place."""
-    (cx, cy), (ax, ay) = centre, axes
-    mask = stamp(lab.shape[:2], lambda c, s: cv2.ellipse(c, (s(cx), s(cy)), (max(1, s(ax)), max(1, s(ay))), 0, angles[0], angles[1],
-                                                      255, max(1, s(width)), cv2.LINE_8))
-    paint(lab, mask, colour)
+    """A pen stroke along part of an ellipse, in place."""
+    paint(lab, ellipse(lab.shape[:2], centre, axes, angles, width), colour)
 
 
 def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout) -> None:
