@@ -147,6 +147,45 @@ def test_face_masks_crop_with_their_photos_and_weigh_the_faces(tmp_path: Path) -
         assert all((r["face"] > 0.01) == (name == "faces") for r in rows), rows
 
 
+def test_small_motions_move_the_picture_as_asked() -> None:
+    """A shift of two normalised pixels moves every pixel by one; the margin covers the largest
+    motion (no border pixel inside it comes from outside the crop)."""
+    from training.ops.motion import motion_margin, moved, small_motions
+
+    x = torch.rand(2, 3, 64, 64)
+    identity = torch.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]]).repeat(2, 1, 1)
+    step = identity.clone()
+    step[:, 0, 2] = 2 / 64
+    assert torch.allclose(moved(x, identity), x, atol=1e-5)
+    assert torch.allclose(moved(x, step)[..., :-1], x[..., 1:], atol=1e-5)
+    theta = small_motions(256, torch.Generator().manual_seed(0), 2.0, 0.03, 1.0, 64)
+    ramp = torch.arange(64.0)[None, None, None].expand(256, 1, 64, 64).contiguous()
+    m = motion_margin(2.0, 0.03, 1.0, 64)
+    inner = moved(ramp, theta)[..., m:-m, m:-m]
+    assert inner.min() > 0 and inner.max() < 63  # never clamped at the crop's border
+    assert (moved(ramp, theta) - ramp).abs().amax(dim=(1, 2, 3)).max() > 1.5  # they do move
+
+
+def test_stability_term_prices_a_picture_that_does_not_follow_the_camera(tmp_path: Path) -> None:
+    """``w_stable``: a generator that commutes with motion (here a blur) costs next to nothing; one that stamps a fixed pattern on the frame (lines that stay where the
+    camera moved away from) costs much more, and the term is logged in training."""
+    recipe = all_recipes()["cel-v3-distill"]
+    hp = apply_overrides(recipe.hyper_cls(), ["w_stable=1", "stable_noise=0"])
+    r = recipe(hp, torch.device("cpu"))
+    photo = torch.from_numpy(np.stack([frame_pattern(i, 96, 96) for i in range(2)])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    follows = torch.nn.AvgPool2d(3, 1, 1)
+    pattern = (torch.arange(96) % 8 < 2).float()[None, None, None] * 0.8
+    stamps = lambda x: x * 0.2 + pattern  # noqa: E731
+    cheap = float(r.stability_term(7, follows, photo, follows(photo)))
+    dear = float(r.stability_term(7, stamps, photo, stamps(photo)))
+    assert cheap < 0.02 and dear > 5 * cheap, (cheap, dear)
+    hp = apply_overrides(recipe.hyper_cls(), ["steps=2", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_stable=0.5"])
+    config = TrainConfig("cel-v3-distill", tmp_path / "stable", hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+    Trainer(config, recipe, paired()).run()
+    rows = [json.loads(x) for x in (tmp_path / "stable" / "log.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 and all(r["stable"] > 0 for r in rows), rows
+
+
 def test_photos_with_faces_are_drawn_more_often() -> None:
     """``face_oversample``: an image whose mask marks a face is sampled that many times as often."""
     from training.recipes.distill import face_weights

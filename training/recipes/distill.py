@@ -26,6 +26,7 @@ from training.losses.content import multi_perceptual_l1
 from training.losses.pixel import gradient_l1, ink_map, speck_excess
 from training.models.registry import get_arch
 from training.models.weights import read_checkpoint
+from training.ops.motion import motion_margin, moved, small_motions, stability_l1
 from training.recipes.base import Amp, Hyper, Recipe, discriminator_step, set_requires_grad, weighted
 from training.recipes.registry import RECIPES
 from training.teacher.cel import face_mask
@@ -99,6 +100,13 @@ class CelV3Hyper(DistillHyper):
     # images with a face are drawn this many times as often (with ``w_face``): a teacher that draws
     # faces (eyes, lids, a catch-light) teaches little when one crop in ten holds a face
     face_oversample: float = 1.0
+    # flicker: L1 between the picture of a slightly moved, noisier photo and the moved picture
+    # (training.ops.motion); lines that pop in and out as a clip's camera drifts cost here
+    w_stable: float = 0.0
+    stable_shift: float = 2.0  # pixels
+    stable_zoom: float = 0.03
+    stable_turn: float = 1.0  # degrees
+    stable_noise: float = 0.02  # Gaussian, in the [-1, 1] scale: sensor and codec noise between frames
     generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16})
 
     def __post_init__(self) -> None:
@@ -229,22 +237,37 @@ class CelV3Distill(CelDistill):
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         return torch.cat([photo, picture], dim=1) if hp.conditional else picture
 
+    @staticmethod
+    def draw(generator: nn.Module, photo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The student's picture and, for an inked generator, its ink logits."""
+        if not hasattr(unwrap(generator), "composite"):
+            return generator(photo), None
+        fill, logit = generator(photo, parts=True)
+        return unwrap(generator).composite(fill, logit), logit
+
+    def stability_term(self, step: int, generator: nn.Module, photo: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+        """How much the picture changes beyond the motion when the camera moves a little."""
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        rng = torch.Generator().manual_seed(step)  # by step: a resumed run draws the same motions
+        size = photo.shape[-1]
+        theta = small_motions(photo.shape[0], rng, hp.stable_shift, hp.stable_zoom, hp.stable_turn, size).to(photo.device)
+        noise = torch.randn(photo.shape, generator=rng).to(photo) * hp.stable_noise
+        after, _ = self.draw(generator, (moved(photo, theta) + noise).clamp(-1, 1))
+        return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size))
+
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         self.schedule(step, opts["generator"])
         photo = batch["photo"]
-        inked = hasattr(unwrap(models["generator"]), "composite")
         with amp.autocast():
-            if inked:
-                fill, logit = models["generator"](photo, parts=True)
-                out = unwrap(models["generator"]).composite(fill, logit)
-            else:
-                out = models["generator"](photo)
+            out, logit = self.draw(models["generator"], photo)
             terms = self.imitation_terms(step, out, batch["target"])
+            if hp.w_stable > 0:
+                terms["stable"] = (hp.w_stable, self.stability_term(step, models["generator"], photo, out))
             if "mask" in batch and hp.w_face > 0:
                 face = batch["mask"].to(out.dtype)
                 terms["face"] = (hp.w_face, ((out - batch["target"]).abs() * face).sum() / (3 * face.sum()).clamp_min(1.0))
-            if inked and hp.w_ink > 0:
+            if logit is not None and hp.w_ink > 0:
                 terms["ink"] = (hp.w_ink, F.binary_cross_entropy_with_logits(logit.float(), ink_map(batch["target"].float())))
             if step >= hp.adversarial_from:
                 terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(self.judged(photo, out)), hp.gan))
