@@ -186,6 +186,30 @@ def test_stability_term_prices_a_picture_that_does_not_follow_the_camera(tmp_pat
     assert len(rows) == 2 and all(r["stable"] > 0 for r in rows), rows
 
 
+def test_face_discriminator_judges_the_face_boxes(tmp_path: Path) -> None:
+    """``w_face_adversarial``: a second D sees each face's box (from the cropped mask), only boxes
+    large enough to hold an eye; it trains and steers the student once faces are in the batch."""
+    from training.recipes.distill import face_boxes, face_crops
+
+    mask = torch.zeros(3, 1, 64, 64)
+    mask[0, :, 10:40, 20:44] = 1  # a face
+    mask[1, :, 0:5, 0:64] = 1  # a sliver at the border
+    assert face_boxes(mask, 16) == [(0, 10, 40, 20, 44)]
+    images = torch.arange(3 * 3 * 64 * 64, dtype=torch.float32).reshape(3, 3, 64, 64)
+    crops = face_crops(images, face_boxes(mask, 16), 24)
+    assert crops.shape == (1, 3, 24, 24) and images[0, :, 10:40, 20:44].min() <= crops.min() and crops.max() <= images[0, :, 10:40, 20:44].max()
+    hp = apply_overrides(all_recipes()["cel-v3-distill"].hyper_cls(), ["steps=6", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_face=1", "w_face_adversarial=0.1", "face_crop=32", "adversarial_from=4"])
+    source = paired()
+    source.masks = [np.where(np.arange(im.shape[1]) < 40, 255, 0).astype(np.uint8)[None].repeat(im.shape[0], 0) for im in source.inputs]
+    config = TrainConfig("cel-v3-distill", tmp_path / "fd", hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+    Trainer(config, all_recipes()["cel-v3-distill"], source).run()
+    rows = [json.loads(x) for x in (tmp_path / "fd" / "log.jsonl").read_text().splitlines()]
+    assert ["d_face" in r for r in rows] == [False, False, True, True, True, True], rows
+    assert ["face_adversarial" in r for r in rows] == [False, False, False, False, True, True], rows
+    saved = torch.load(tmp_path / "fd" / "checkpoints" / "last.pt", weights_only=False)
+    assert "face_discriminator" in saved["models"] and "face_discriminator" in saved["optimizers"]
+
+
 def test_photos_with_faces_are_drawn_more_often() -> None:
     """``face_oversample``: an image whose mask marks a face is sampled that many times as often."""
     from training.recipes.distill import face_weights

@@ -70,6 +70,25 @@ class ShinkaiHyper(DistillHyper):
     generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16, "residual": True})
 
 
+def face_boxes(mask: torch.Tensor, min_side: int) -> list[tuple[int, int, int, int, int]]:
+    """(item, top, bottom, left, right) of the marked pixels of each item of ``mask`` (N, 1, H, W)
+    whose box is at least ``min_side`` pixels each way (a sliver of a face at a crop's border
+    shows no eye to judge)."""
+    boxes = []
+    for i, m in enumerate(mask[:, 0] > 0.5):
+        rows, cols = torch.nonzero(m.any(1)).flatten(), torch.nonzero(m.any(0)).flatten()
+        if len(rows) and len(cols):
+            top, bottom, left, right = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
+            if min(bottom - top, right - left) >= min_side:
+                boxes.append((i, top, bottom, left, right))
+    return boxes
+
+
+def face_crops(images: torch.Tensor, boxes: list[tuple[int, int, int, int, int]], size: int) -> torch.Tensor:
+    """Each box of ``images`` resized (bilinear) to ``size`` x ``size``, stacked."""
+    return torch.cat([F.interpolate(images[i : i + 1, :, t:b, left:right], size=(size, size), mode="bilinear", align_corners=False) for i, t, b, left, right in boxes])
+
+
 def face_weights(masks: list[np.ndarray], factor: float) -> list[float]:
     """Sampling weight per image: ``factor`` where its face mask marks a face, 1 elsewhere."""
     return [factor if (m > 127).any() else 1.0 for m in masks]
@@ -107,6 +126,10 @@ class CelV3Hyper(DistillHyper):
     stable_zoom: float = 0.03
     stable_turn: float = 1.0  # degrees
     stable_noise: float = 0.02  # Gaussian, in the [-1, 1] scale: sensor and codec noise between frames
+    # a second conditional PatchGAN that sees only the faces (each face's box, resized to
+    # ``face_crop``): under L1 the student blurs the teacher's drawn eyes away, however heavy w_face
+    w_face_adversarial: float = 0.0
+    face_crop: int = 96
     generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16})
 
     def __post_init__(self) -> None:
@@ -209,18 +232,24 @@ class CelV3Distill(CelDistill):
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         d = get_arch("patchgan").build(ndf=hp.d_width, in_ch=6 if hp.conditional else 3)
         set_requires_grad(d, False)  # trainable only inside its own step
+        models = {"discriminator": d}
+        if hp.w_face_adversarial > 0:
+            models["face_discriminator"] = get_arch("patchgan").build(ndf=hp.d_width, in_ch=6)
+            set_requires_grad(models["face_discriminator"], False)
         generator = self.build_generator()
         if hp.init_generator:
             state, _ = read_checkpoint(Path(hp.init_generator))
             missing, unexpected = generator.load_state_dict(state, strict=False)
             if unexpected or any(not k.startswith("ink.") for k in missing):
                 raise ValueError(f"{hp.init_generator} does not fit {self.generator_arch}: missing {missing}, unexpected {unexpected}")
-        return {"generator": generator, "discriminator": d}
+        return {"generator": generator, **models}
 
     def optimizers(self, models: dict[str, nn.Module]) -> dict[str, torch.optim.Optimizer]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         opts = super().optimizers(models)
-        opts["discriminator"] = torch.optim.Adam(models["discriminator"].parameters(), lr=hp.lr_d, betas=(0.5, 0.999))
+        for name in ("discriminator", "face_discriminator"):
+            if name in models:
+                opts[name] = torch.optim.Adam(models[name].parameters(), lr=hp.lr_d, betas=(0.5, 0.999))
         return opts
 
     def make_source(self, photos: list[Path], styles: list[Path] | None, seed: int, cache_dir: Path) -> PairedSource:
@@ -271,12 +300,22 @@ class CelV3Distill(CelDistill):
                 terms["ink"] = (hp.w_ink, F.binary_cross_entropy_with_logits(logit.float(), ink_map(batch["target"].float())))
             if step >= hp.adversarial_from:
                 terms["adversarial"] = (hp.w_adversarial, generator_term(unwrap(models["discriminator"])(self.judged(photo, out)), hp.gan))
+            boxes = face_boxes(batch["mask"], hp.face_crop // 3) if "mask" in batch and "face_discriminator" in models else []
+            if boxes:
+                face_photo = face_crops(photo, boxes, hp.face_crop)
+                if step >= hp.adversarial_from:
+                    judged = unwrap(models["face_discriminator"])(torch.cat([face_photo, face_crops(out, boxes, hp.face_crop)], 1))
+                    terms["face_adversarial"] = (hp.w_face_adversarial, generator_term(judged, hp.gan))
             loss, logged = weighted(terms)
         amp.backward_step(loss, opts["generator"])
         logged["total"] = float(loss.detach())
         if step >= hp.adversarial_from // 2:  # D starts half-way through the warm-up, so it knows something when it steers
             real, fake = self.judged(photo, batch["target"]), self.judged(photo, out.detach())
             logged["d"] = discriminator_step(lambda d: discriminator_loss(hp.gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp)
+            if boxes:
+                real = torch.cat([face_photo, face_crops(batch["target"], boxes, hp.face_crop)], 1)
+                fake = torch.cat([face_photo, face_crops(out.detach(), boxes, hp.face_crop)], 1)
+                logged["d_face"] = discriminator_step(lambda d: discriminator_loss(hp.gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp, "face_discriminator")
         return logged
 
 
