@@ -166,6 +166,20 @@ def test_small_motions_move_the_picture_as_asked() -> None:
     assert (moved(ramp, theta) - ramp).abs().amax(dim=(1, 2, 3)).max() > 1.5  # they do move
 
 
+def test_stability_blur_forgives_a_softer_line_but_not_a_moved_one() -> None:
+    """``stable_blur``: the same line drawn crisp in one picture and softened (as resampling does)
+    in the other costs little once both are blurred; a line one pixel off costs as much as before."""
+    from training.ops.motion import stability_l1
+
+    crisp = torch.zeros(1, 1, 32, 64)
+    crisp[..., 30:32] = 1.0
+    soft = torch.nn.functional.conv2d(torch.nn.functional.pad(crisp, (1, 1, 0, 0), mode="replicate"), torch.tensor([[[[0.25, 0.5, 0.25]]]]))
+    moved_line = torch.roll(crisp, 1, dims=-1)
+    assert stability_l1(crisp, soft, 4, 1.0) < 0.4 * stability_l1(crisp, soft, 4, 0.0)
+    assert stability_l1(crisp, moved_line, 4, 1.0) > 0.6 * stability_l1(crisp, moved_line, 4, 0.0)
+    assert stability_l1(crisp, moved_line, 4, 1.0) > 3 * stability_l1(crisp, soft, 4, 1.0)
+
+
 def test_stability_term_prices_a_picture_that_does_not_follow_the_camera(tmp_path: Path) -> None:
     """``w_stable``: a generator that commutes with motion (here a blur) costs next to nothing; one that stamps a fixed pattern on the frame (lines that stay where the
     camera moved away from) costs much more, and the term is logged in training."""

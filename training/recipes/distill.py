@@ -126,6 +126,7 @@ class CelV3Hyper(DistillHyper):
     stable_zoom: float = 0.03
     stable_turn: float = 1.0  # degrees
     stable_noise: float = 0.02  # Gaussian, in the [-1, 1] scale: sensor and codec noise between frames
+    stable_blur: float = 1.0  # px: both pictures blurred before the L1 (training.ops.motion.stability_l1)
     # a second conditional PatchGAN that sees only the faces (each face's box, resized to
     # ``face_crop``): under L1 the student blurs the teacher's drawn eyes away, however heavy w_face
     w_face_adversarial: float = 0.0
@@ -282,7 +283,7 @@ class CelV3Distill(CelDistill):
         theta = small_motions(photo.shape[0], rng, hp.stable_shift, hp.stable_zoom, hp.stable_turn, size).to(photo.device)
         noise = torch.randn(photo.shape, generator=rng).to(photo) * hp.stable_noise
         after, _ = self.draw(generator, (moved(photo, theta) + noise).clamp(-1, 1))
-        return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size))
+        return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size), hp.stable_blur)
 
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
