@@ -281,28 +281,37 @@ DDP_SCRIPT = textwrap.dedent(
     from training.trainer import Trainer
     torch.set_num_threads(1)
     out = __import__("pathlib").Path({out!r})
-    trainer = Trainer(distill_config(out, 3), all_recipes()["cel-distill"], paired())
+    from training.recipes.base import apply_overrides
+    from training.trainer import TrainConfig
+    recipe = {recipe!r}
+    if recipe == "cel-distill":
+        config = distill_config(out, 3)
+    else:  # a frozen-between-steps discriminator, two generator passes per step (w_stable)
+        hp = apply_overrides(all_recipes()[recipe].hyper_cls(), ["steps=3", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_stable=1", "adversarial_from=2"])
+        config = TrainConfig(recipe, out, hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+    trainer = Trainer(config, all_recipes()[recipe], paired())
     before = {{k: v.clone() for k, v in trainer.raw_models["generator"].state_dict().items()}}
     torch.save(before, out / f"init{{os.environ['RANK']}}.pt")
-    state = {{k: v.clone() for k, v in trainer.raw_models["generator"].state_dict().items()}}
     trainer.run()
-    torch.save(trainer.raw_models["generator"].state_dict(), out / f"rank{{os.environ['RANK']}}.pt")
+    torch.save({{name: m.state_dict() for name, m in trainer.raw_models.items()}}, out / f"rank{{os.environ['RANK']}}.pt")
     """
 )
 
 
-def test_two_process_gloo_run_keeps_replicas_equal(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("recipe", "port"), [("cel-distill", 29517), ("cel-v3-distill", 29518)])
+def test_two_process_gloo_run_keeps_replicas_equal(tmp_path: Path, recipe: str, port: int) -> None:
     out = tmp_path / "ddp"
     out.mkdir()
     script = tmp_path / "ddp.py"
-    script.write_text(DDP_SCRIPT.format(tests=str(Path(__file__).parent), out=str(out)))
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29517", str(script)]
+    script.write_text(DDP_SCRIPT.format(tests=str(Path(__file__).parent), out=str(out), recipe=recipe))
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(port), str(script)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     r0, r1 = torch.load(out / "rank0.pt"), torch.load(out / "rank1.pt")
     init = torch.load(out / "init0.pt")
-    assert all(torch.equal(r0[k], r1[k]) for k in r0)  # replicas identical after training
-    assert any(not torch.equal(r0[k], init[k]) for k in r0)  # and training changed them
+    for name in r0:  # every network's replicas identical after training (the discriminator's too)
+        assert all(torch.equal(r0[name][k], r1[name][k]) for k in r0[name]), name
+    assert any(not torch.equal(r0["generator"][k], init[k]) for k in init)  # and training changed them
     assert [json.loads(x)["step"] for x in (out / "log.jsonl").read_text().splitlines()] == [1, 2, 3]
 
 

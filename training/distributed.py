@@ -39,10 +39,20 @@ def init_distributed(device_kind: str) -> DistInfo:
 
 
 def wrap(model: nn.Module, info: DistInfo, device: torch.device) -> nn.Module:
+    """DDP around ``model``. A discriminator kept frozen between its own steps (cel-v3-distill)
+    is still trained, so its parameters are registered as trainable: DDP refuses a module with
+    none and would never average the ones it skipped."""
     if not info.enabled:
         return model
     ids = [info.local_rank] if device.type == "cuda" else None
-    return nn.parallel.DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+    frozen = [p for p in model.parameters() if not p.requires_grad]
+    for p in frozen:
+        p.requires_grad_(True)
+    try:
+        return nn.parallel.DistributedDataParallel(model, device_ids=ids, broadcast_buffers=False)
+    finally:
+        for p in frozen:
+            p.requires_grad_(False)
 
 
 def unwrap(model: nn.Module) -> nn.Module:
