@@ -193,11 +193,14 @@ def test_stability_term_prices_a_picture_that_does_not_follow_the_camera(tmp_pat
     cheap = float(r.stability_term(7, follows, photo, follows(photo)))
     dear = float(r.stability_term(7, stamps, photo, stamps(photo)))
     assert cheap < 0.02 and dear > 5 * cheap, (cheap, dear)
-    hp = apply_overrides(recipe.hyper_cls(), ["steps=2", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_stable=0.5"])
-    config = TrainConfig("cel-v3-distill", tmp_path / "stable", hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
-    Trainer(config, recipe, paired()).run()
-    rows = [json.loads(x) for x in (tmp_path / "stable" / "log.jsonl").read_text().splitlines()]
-    assert len(rows) == 2 and all(r["stable"] > 0 for r in rows), rows
+    with pytest.raises(ValueError, match="ink head"):  # ``stable_ink_only`` prices the ink head's logits
+        recipe(apply_overrides(recipe.hyper_cls(), ["w_stable=1", "stable_ink_only=true"]), torch.device("cpu")).stability_term(7, follows, photo, follows(photo))
+    for ink_only in ("false", "true"):
+        hp = apply_overrides(recipe.hyper_cls(), ["steps=2", "w_perceptual=0", "generator_kwargs.width=8", "d_width=8", "w_stable=0.5", f"stable_ink_only={ink_only}"])
+        config = TrainConfig("cel-v3-distill", tmp_path / ink_only, hp, device="cpu", log_every=1, sample_every=10**6, checkpoint_every=10**6, export=False)
+        Trainer(config, recipe, paired()).run()
+        rows = [json.loads(x) for x in (tmp_path / ink_only / "log.jsonl").read_text().splitlines()]
+        assert len(rows) == 2 and all(r["stable"] > 0 for r in rows), rows
 
 
 def test_face_discriminator_judges_the_face_boxes(tmp_path: Path) -> None:

@@ -127,6 +127,9 @@ class CelV3Hyper(DistillHyper):
     stable_turn: float = 1.0  # degrees
     stable_noise: float = 0.02  # Gaussian, in the [-1, 1] scale: sensor and codec noise between frames
     stable_blur: float = 1.0  # px: both pictures blurred before the L1 (training.ops.motion.stability_l1)
+    # price the ink head's line logits (clamped to +-6, scaled to [-1, 1]) instead of the picture:
+    # on a skiing clip two thirds of v3's extra flicker is in its strokes, and the fills then keep their detail
+    stable_ink_only: bool = False
     # a second conditional PatchGAN that sees only the faces (each face's box, resized to
     # ``face_crop``): under L1 the student blurs the teacher's drawn eyes away, however heavy w_face
     w_face_adversarial: float = 0.0
@@ -275,14 +278,19 @@ class CelV3Distill(CelDistill):
         fill, logit = generator(photo, parts=True)
         return unwrap(generator).composite(fill, logit), logit
 
-    def stability_term(self, step: int, generator: nn.Module, photo: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-        """How much the picture changes beyond the motion when the camera moves a little."""
+    def stability_term(self, step: int, generator: nn.Module, photo: torch.Tensor, out: torch.Tensor, logit: torch.Tensor | None = None) -> torch.Tensor:
+        """How much the picture (or its ink, ``stable_ink_only``) changes beyond the motion when
+        the camera moves a little."""
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         rng = torch.Generator().manual_seed(step)  # by step: a resumed run draws the same motions
         size = photo.shape[-1]
         theta = small_motions(photo.shape[0], rng, hp.stable_shift, hp.stable_zoom, hp.stable_turn, size).to(photo.device)
         noise = torch.randn(photo.shape, generator=rng).to(photo) * hp.stable_noise
-        after, _ = self.draw(generator, (moved(photo, theta) + noise).clamp(-1, 1))
+        after, after_logit = self.draw(generator, (moved(photo, theta) + noise).clamp(-1, 1))
+        if hp.stable_ink_only:
+            if logit is None or after_logit is None:
+                raise ValueError("stable_ink_only needs a generator with an ink head (context-unet-ink)")
+            after, out = after_logit.clamp(-6, 6) / 6, logit.clamp(-6, 6) / 6
         return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size), hp.stable_blur)
 
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
@@ -293,7 +301,7 @@ class CelV3Distill(CelDistill):
             out, logit = self.draw(models["generator"], photo)
             terms = self.imitation_terms(step, out, batch["target"])
             if hp.w_stable > 0:
-                terms["stable"] = (hp.w_stable, self.stability_term(step, models["generator"], photo, out))
+                terms["stable"] = (hp.w_stable, self.stability_term(step, models["generator"], photo, out, logit))
             if "mask" in batch and hp.w_face > 0:
                 face = batch["mask"].to(out.dtype)
                 terms["face"] = (hp.w_face, ((out - batch["target"]).abs() * face).sum() / (3 * face.sum()).clamp_min(1.0))
