@@ -320,12 +320,17 @@ class CelV3Distill(CelDistill):
         logged["total"] = float(loss.detach())
         if step >= hp.adversarial_from // 2:  # D starts half-way through the warm-up, so it knows something when it steers
             real, fake = self.judged(photo, batch["target"]), self.judged(photo, out.detach())
-            logged["d"] = discriminator_step(lambda d: discriminator_loss(hp.gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp)
+            logged["d"] = self.teacher_vs_student_step("discriminator", real, fake, models, opts, amp)
             if boxes:
                 real = torch.cat([face_photo, face_crops(batch["target"], boxes, hp.face_crop)], 1)
                 fake = torch.cat([face_photo, face_crops(out.detach(), boxes, hp.face_crop)], 1)
-                logged["d_face"] = discriminator_step(lambda d: discriminator_loss(hp.gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp, "face_discriminator")
+                logged["d_face"] = self.teacher_vs_student_step("face_discriminator", real, fake, models, opts, amp)
         return logged
+
+    def teacher_vs_student_step(self, name: str, real: torch.Tensor, fake: torch.Tensor, models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> float:
+        """One update of discriminator ``name``: the teacher's pictures real, the student's fake."""
+        gan = self.hp.gan  # type: ignore[attr-defined]
+        return discriminator_step(lambda d: discriminator_loss(gan, real=[(d(real), 1.0)], fake=[(d(fake), 1.0)]), models, opts, amp, name)
 
 
 class ShinkaiV3Distill(CelV3Distill):
