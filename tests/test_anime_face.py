@@ -11,7 +11,8 @@ pytest.importorskip("skimage")  # the training extra
 
 from training.data.filters import to_float  # noqa: E402
 from training.teacher import TEACHERS  # noqa: E402
-from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, find_faces, is_open, oval, skin_share  # noqa: E402
+from training.teacher import anime_face  # noqa: E402
+from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, face_boxes, find_faces, is_open, oval, skin_share  # noqa: E402
 from training.teacher.cel import to_lab  # noqa: E402
 from training.teacher.cel_v3 import CRISP, FACES, cel_v3_shade  # noqa: E402
 
@@ -44,7 +45,7 @@ def one_face(monkeypatch: pytest.MonkeyPatch) -> None:
     from vidanime.quality import faces
 
     monkeypatch.setattr(faces, "available", lambda: True)
-    monkeypatch.setattr(faces, "detect", lambda rgb: [BOX])
+    monkeypatch.setattr(faces, "detect", lambda rgb, min_neighbours=8: [BOX])
 
 
 def test_drawn_eyes_have_a_white_sclera_a_dark_pupil_and_a_catch_light() -> None:
@@ -68,19 +69,19 @@ def test_skin_becomes_two_flat_tones() -> None:
     assert cheeks[0].mean() - cheeks[1].mean() > 8  # and two tones, lit above shadow
 
 
-def test_a_detection_on_something_without_skin_is_not_a_face(one_face: None) -> None:
+def test_a_detection_on_something_without_skin_is_not_a_face() -> None:
     skin = portrait()
     wall = np.full_like(skin, (110, 130, 170))  # a blue-grey train roof
-    assert len(find_faces(skin, to_lab(to_float(skin)))) == 1
-    assert find_faces(wall, to_lab(to_float(wall))) == []
+    assert len(find_faces(skin, to_lab(to_float(skin)), [BOX])) == 1
+    assert find_faces(wall, to_lab(to_float(wall)), [BOX]) == []
     assert skin_share(to_lab(to_float(wall)), oval(wall.shape[:2], layout())) == 0.0
 
 
-def test_hair_over_an_eye_leaves_the_face_to_the_tracer(one_face: None) -> None:
+def test_hair_over_an_eye_leaves_the_face_to_the_tracer() -> None:
     """A drawn eye in the wrong place is worse than a traced one: no skin under an eye, no drawing."""
     photo = portrait()
     photo[80:120, 130:175] = (40, 30, 25)  # dark hair over the right eye and its cheek
-    assert find_faces(photo, to_lab(to_float(photo))) == []
+    assert find_faces(photo, to_lab(to_float(photo)), [BOX]) == []
 
 
 def test_an_open_mouth_gets_no_line_over_it() -> None:
@@ -123,3 +124,42 @@ def test_the_faces_teachers_are_the_crisp_ones_with_faces_drawn(faces: str, cris
     _, without = TEACHERS[crisp]()
     assert with_faces["draw_faces"] is True and "draw_faces" not in without
     assert {k: v for k, v in with_faces.items() if k != "draw_faces"} == without
+
+
+@pytest.fixture
+def missed_face(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A detector whose strict pass (8 neighbours) misses the face that its lenient pass (3) finds,
+    with a second lenient find on the same face; returns the neighbour counts it was asked for."""
+    from vidanime.quality import faces
+
+    asked: list[int] = []
+
+    def detect(rgb: np.ndarray, min_neighbours: int = 8) -> list[tuple[int, int, int, int]]:
+        asked.append(min_neighbours)
+        scale = rgb.shape[1] / 240  # the lenient pass may search an enlarged picture
+        return [] if min_neighbours >= 8 else [tuple(round(v * scale) for v in b) for b in (BOX, (64, 44, 110, 110))]
+
+    monkeypatch.setattr(faces, "available", lambda: True)
+    monkeypatch.setattr(faces, "detect", detect)
+    return asked
+
+
+def test_more_faces_adds_a_lenient_find_only_with_a_pair_of_eyes(missed_face: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = portrait()
+    monkeypatch.setattr(anime_face, "found_eye_pair", lambda grey, box: ((96.0, 90.0), (144.0, 90.0)))
+    assert face_boxes(photo) == []  # the strict pass alone: the guards' detector
+    assert face_boxes(photo, more=True) == [BOX]  # one face, though found twice, in the photo's pixels
+    assert 3 in missed_face
+    monkeypatch.setattr(anime_face, "found_eye_pair", lambda grey, box: None)  # no eyes: a false face
+    assert face_boxes(photo, more=True) == []
+
+
+def test_the_people_teacher_draws_a_face_the_faces_teacher_misses(missed_face: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = portrait()
+    monkeypatch.setattr(anime_face, "found_eye_pair", lambda grey, box: ((96.0, 90.0), (144.0, 90.0)))
+    faces, people = (to_lab(to_float(TEACHERS[name]()[0](photo)))[..., 0] for name in ("cel-v3-faces", "cel-v3-people"))
+    for cx in (96, 144):
+        eye = (slice(88, 93), slice(cx - 9, cx + 10))
+        assert people[eye].max() > 90 and faces[eye].max() < 30  # a drawn sclera against the traced blot
+    _, params = TEACHERS["cel-v3-people"]()
+    assert params["more_faces"] is True and "more_faces" not in TEACHERS["cel-v3-faces"]()[1]

@@ -143,7 +143,7 @@ def test_shinkai_paints_a_cloud_that_runs_off_the_side_white_with_a_soft_shade()
     cv2.ellipse(img, (0, 45), (70, 22), 0, 0, 360, (238, 238, 240), -1)  # a cloud cut by the left edge: cel keeps it
     cv2.ellipse(img, (0, 58), (60, 9), 0, 0, 360, (200, 202, 210), -1)  # ... as drawn photo; its grey underside
     img = np.clip(img + np.random.default_rng(4).normal(0, 3, img.shape), 0, 255).astype(np.uint8)
-    sky = shinkai_sky(lab_of(img), np.zeros(img.shape[:2], np.float32), ShinkaiV3Params())
+    sky = shinkai_sky(lab_of(img), np.zeros(img.shape[:2], np.float32), [], ShinkaiV3Params())
     assert sky[40:62, 2:40].min() == 1 and sky[75:145, 105:175].max() == 0 and sky[110:].max() == 0  # cloud in, house and ground out
     out = lab_of(shinkai_v3_shade(img))
     top, under = out[30:45, 4:40], out[57:62, 4:40]

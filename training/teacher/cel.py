@@ -146,8 +146,9 @@ def ink(lightness: np.ndarray, p: CelParams, keep: np.ndarray | float, edges: np
     return strength
 
 
-def face_mask(image: np.ndarray) -> np.ndarray:
-    """Soft 0..1 mask over the faces a frontal-face detector finds (boxes grown by a quarter).
+def face_mask(image: np.ndarray, boxes: list[tuple[int, int, int, int]] | None = None) -> np.ndarray:
+    """Soft 0..1 mask over face ``boxes`` (default: those the frontal-face detector finds), each
+    grown by a quarter.
 
     Faces are where simplifying costs most: eyes, brows, nose and mouth must stay drawn shapes.
     """
@@ -155,9 +156,10 @@ def face_mask(image: np.ndarray) -> np.ndarray:
 
     h, w = image.shape[:2]
     mask = np.zeros((h, w), np.float32)
-    if not faces.available():
-        return mask
-    boxes = faces.detect(image)
+    if boxes is None:
+        if not faces.available():
+            return mask
+        boxes = faces.detect(image)
     for x, y, bw, bh in boxes:
         gx, gy = bw // 4, bh // 4
         cv2.rectangle(mask, (max(0, x - gx), max(0, y - gy)), (min(w - 1, x + bw + gx), min(h - 1, y + bh + gy)), 1.0, -1)

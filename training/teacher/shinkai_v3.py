@@ -30,6 +30,7 @@ import numpy as np
 from training.data.filters import to_uint8
 from training.teacher.cel import from_lab
 from training.teacher.cel_v3 import (
+    Boxes,
     CelV3Params,
     blend_sky,
     cloud_cover,
@@ -106,9 +107,10 @@ CRISP = replace(
     ShinkaiV3Params(), ink_width=1.4, ink_lightness=0.3, ink_chroma=0.7, ink_threshold=5.0, ink_full=10.0, ink_min_length=30, tone_sharpness=6.0
 )
 FACES = replace(CRISP, draw_faces=True)  # ... and faces drawn the anime way (training/teacher/anime_face.py)
+PEOPLE = replace(FACES, more_faces=True)  # ... and the faces a strict detector misses (cel_v3.PEOPLE)
 
 
-def shinkai_sky(lab: np.ndarray, faces: np.ndarray, p: ShinkaiV3Params) -> np.ndarray:
+def shinkai_sky(lab: np.ndarray, faces: np.ndarray, boxes: Boxes, p: ShinkaiV3Params) -> np.ndarray:
     """cel v3's sky, widened the way a background painter sees it: a deep blue too dark for cel's
     finder (a clear high-altitude sky) counts, and so do the clouds on it, even where they run
     off the picture's side or sit on the mountains (cel takes only clouds enclosed by blue). A
@@ -117,7 +119,7 @@ def shinkai_sky(lab: np.ndarray, faces: np.ndarray, p: ShinkaiV3Params) -> np.nd
     h, w = lab.shape[:2]
     L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
     texture = local_texture(L)
-    sky = find_sky(lab, p) > 0.5
+    sky = find_sky(lab, p, boxes) > 0.5
     deep = ((b < -10) & (a < -0.6 * b) & (L > 12) & (texture < p.sky_texture)).astype(np.uint8)
     for region in high_parts_touching_top(deep):
         sky |= region
@@ -216,11 +218,11 @@ def colour_grade(lab: np.ndarray, p: ShinkaiV3Params) -> np.ndarray:
 def shinkai_v3_shade(image: np.ndarray, params: ShinkaiV3Params | None = None) -> np.ndarray:
     """uint8 RGB (H, W, 3) -> a painted uint8 RGB background of the same size."""
     p = params or ShinkaiV3Params()
-    lab, faces, flat, shadow, light = patches_and_tones(image, p)
+    lab, boxes, faces, flat, shadow, light = patches_and_tones(image, p)
     _, green, _ = hue_weights(flat[..., 1], flat[..., 2])
     drawn = colour_grade(palette(lit_tones(flat, shadow, light, green, p), p, p.haze), p)
-    sky = shinkai_sky(lab, faces, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
+    sky = shinkai_sky(lab, faces, boxes, p) if p.sky else np.zeros(lab.shape[:2], np.float32)
     if sky.any():  # painted after the grade: its colours are the painter's, final
         drawn = paint_shinkai_sky(lab, drawn, sky, p)
-    drawn, lines = with_drawn_faces(image, lab, drawn, ink(coarse_structure(flat, faces, p), p, sky), p)
+    drawn, lines = with_drawn_faces(image, lab, boxes, drawn, ink(coarse_structure(flat, faces, p), p, sky), p)
     return to_uint8(from_lab(inked(drawn, lines, p)))

@@ -30,8 +30,9 @@ def available() -> bool:
     return _detector() is not None
 
 
-def detect(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Face boxes (x, y, w, h); the picture is brought to long side 768 first, boxes scaled back."""
+def detect(rgb: np.ndarray, min_neighbours: int = MIN_NEIGHBOURS) -> list[tuple[int, int, int, int]]:
+    """Face boxes (x, y, w, h); the picture is brought to long side 768 first, boxes scaled back.
+    Fewer ``min_neighbours`` find more faces and more false ones."""
     clf = _detector()
     if clf is None:
         raise RuntimeError("OpenCV's Haar face cascade is not available (needs opencv-python-headless 4.x)")
@@ -39,7 +40,7 @@ def detect(rgb: np.ndarray) -> list[tuple[int, int, int, int]]:
     s = min(1.0, 768 / max(h, w))
     grey = cv2.cvtColor(cv2.resize(rgb, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else rgb, cv2.COLOR_RGB2GRAY)
     grey = cv2.equalizeHist(grey)
-    found = clf.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=MIN_NEIGHBOURS, minSize=(24, 24))
+    found = clf.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=min_neighbours, minSize=(24, 24))
     return [tuple(int(round(v / s)) for v in box) for box in found]  # type: ignore[misc]
 
 
