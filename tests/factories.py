@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 import av
+import cv2
 import numpy as np
 
 from vidanime.video.synthetic import write_clip, write_joined_clip
@@ -132,3 +133,21 @@ def make_joined_clip(path: Path, parts: Sequence[tuple[int, int, int]], codec: s
     """One stream whose picture size changes (joined encodes of ``frame_pattern`` frames): see
     ``write_joined_clip``."""
     return write_joined_clip(path, frame_pattern, parts, codec, pix_fmt, fps)
+
+
+SKIN_RGB = (225, 180, 150)
+FACE_BOX = (60, 40, 120, 120)  # x, y, w, h of the face in ``portrait`` (what a faked detector reports)
+
+
+def portrait(seed: int = 0) -> np.ndarray:
+    """A skin-coloured face on a grey wall: dark eyes, a lip line, and a shadow edge across the cheek
+    that a tracer would turn into a line."""
+    rng = np.random.default_rng(seed)
+    img = np.full((220, 240, 3), 120, np.float32)
+    cv2.ellipse(img, (120, 105), (55, 70), 0, 0, 360, SKIN_RGB, -1)
+    img[110:170, 120:175] *= 0.75  # a hard shadow on one cheek
+    for cx in (96, 144):
+        cv2.ellipse(img, (cx, 90), (11, 5), 0, 0, 360, (60, 40, 30), -1)
+    cv2.line(img, (100, 150), (140, 150), (120, 50, 50), 3)
+    img += rng.normal(0, 2.0, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)

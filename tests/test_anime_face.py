@@ -6,32 +6,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from factories import FACE_BOX as BOX
+from factories import portrait
 
 pytest.importorskip("skimage")  # the training extra
 
 from training.data.filters import to_float  # noqa: E402
 from training.teacher import TEACHERS  # noqa: E402
-from training.teacher import anime_face  # noqa: E402
-from training.teacher.anime_face import FaceLayout, anime_faces, eye_pair, face_boxes, find_faces, is_open, oval, skin_share  # noqa: E402
 from training.teacher.cel import to_lab  # noqa: E402
 from training.teacher.cel_v3 import CRISP, FACES, cel_v3_shade  # noqa: E402
-
-SKIN_RGB = (225, 180, 150)
-BOX = (60, 40, 120, 120)  # x, y, w, h of the face a (faked) detector reports
-
-
-def portrait(seed: int = 0) -> np.ndarray:
-    """A skin-coloured face on a grey wall: dark eyes, a lip line, and a shadow edge across the cheek
-    that a tracer would turn into a line."""
-    rng = np.random.default_rng(seed)
-    img = np.full((220, 240, 3), 120, np.float32)
-    cv2.ellipse(img, (120, 105), (55, 70), 0, 0, 360, SKIN_RGB, -1)
-    img[110:170, 120:175] *= 0.75  # a hard shadow on one cheek
-    for cx in (96, 144):
-        cv2.ellipse(img, (cx, 90), (11, 5), 0, 0, 360, (60, 40, 30), -1)
-    cv2.line(img, (100, 150), (140, 150), (120, 50, 50), 3)
-    img += rng.normal(0, 2.0, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8)
+from vidanime import anime_face  # noqa: E402
+from vidanime.anime_face import FaceLayout, anime_faces, eye_pair, face_boxes, find_faces, is_open, oval, skin_share  # noqa: E402
 
 
 def layout() -> FaceLayout:

@@ -13,7 +13,7 @@ from test_style_quality import textured
 pytest.importorskip("skimage")  # the training extra
 
 from training.teacher.cel import to_lab  # noqa: E402
-from training.teacher.cel_v3 import CRISP, CelV3Params, cel_v3_shade, l0_smooth, pen_strokes, short_strokes  # noqa: E402
+from training.teacher.cel_v3 import CRISP, FACES, PEOPLE, CelV3Params, cel_v3_shade, find_sky, l0_smooth, pen_strokes, short_strokes  # noqa: E402
 from training.teacher.shinkai_v3 import CRISP as SHINKAI_CRISP  # noqa: E402
 from training.teacher.shinkai_v3 import ShinkaiV3Params, shinkai_sky, shinkai_v3_shade  # noqa: E402
 
@@ -192,3 +192,13 @@ def test_pen_stroke_parameters_key_the_cache_only_when_pen_strokes_are_on() -> N
     so it must not change the key either (pictures rendered before it existed stay valid)."""
     assert "ink_width" not in CelV3Params().as_dict() and "ink_width" not in ShinkaiV3Params().as_dict()
     assert CRISP.as_dict()["ink_width"] == CRISP.ink_width > 0 and "ink_smooth" in CRISP.as_dict()
+
+
+def test_the_people_teacher_paints_no_sky_behind_a_close_up() -> None:
+    """A portrait's bright, soft background is a backdrop: its bluish bits painted as sky left blue
+    blots round a head. A face a fifth of the picture's width or more makes a close-up."""
+    lab = lab_of(scene())
+    width = lab.shape[1]
+    assert find_sky(lab, PEOPLE).any() and find_sky(lab, PEOPLE, [(10, 60, width // 10, width // 10)]).any()  # a small face: a scene
+    assert not find_sky(lab, PEOPLE, [(10, 60, width // 4, width // 4)]).any()
+    assert find_sky(lab, FACES, [(10, 60, width // 4, width // 4)]).any()  # the faces teacher, as its caches were drawn

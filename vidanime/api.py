@@ -3,8 +3,8 @@ things, on the same calls the CLI and the web app make:
 
 - ``convert(src, dst, style, progress=..., **options)``: a video, a picture or a folder of both;
   the options are ``vidanime convert``'s (``pipeline.options.ConvertOptions``).
-- ``Stylizer(style, kind=...).stylize(frames)``: NumPy frames in, stylised frames out, with the
-  model loaded once.
+- ``Stylizer(style, kind=..., faces=...).stylize(frames)``: NumPy frames in, stylised frames out,
+  with the model loaded once.
 - ``list_styles()``: the installed styles with a short licence tag.
 
 Errors a user can act on are ``VidanimeError`` (``UsageError`` for a bad value), with the one-line
@@ -19,9 +19,11 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from vidanime.errors import UsageError
 from vidanime.model import Model, load_model
 from vidanime.pipeline.convert import ConvertOutcome
 from vidanime.pipeline.convert import convert as run_convert
+from vidanime.pipeline.frames import face_drawing
 from vidanime.pipeline.jobs import Progress, no_progress, reporting
 from vidanime.pipeline.options import MODEL_OPTION_NAMES, checked_options
 from vidanime.styles.licences import licence_tag
@@ -62,15 +64,21 @@ class Stylizer:
     ``kind="image"`` treats frames as pictures (always at full size); ``kind="video"`` as video
     frames (``quality="auto"`` runs 720p and larger at 3/4 size, brought back by guided
     upsampling). Frames are stylised one by one: no flicker removal across them (``convert``
-    does that for videos). ``options`` are the model's among ``convert``'s: ``device``,
+    does that for videos). ``faces="draw"`` (pictures only) draws each face found the anime way on
+    the stylised picture, as ``convert``'s ``faces="draw"``. ``options`` are the model's among
+    ``convert``'s: ``device``,
     ``backend``, ``precision``, ``threads``, ``resolution``, ``quality``, ``keep_processing_size``,
     ``layout``, ``input_range``, ``output_range``, ``bgr``."""
 
-    def __init__(self, style: str = DEFAULT_STYLE, *, kind: Literal["image", "video"] = "image", **options: object) -> None:
+    def __init__(self, style: str = DEFAULT_STYLE, *, kind: Literal["image", "video"] = "image", faces: str = "keep", **options: object) -> None:
         if kind not in ("image", "video"):
             raise ValueError(f"kind is 'image' or 'video', not {kind!r}")
+        draw = face_drawing(faces)
+        if draw is not None and kind == "video":
+            raise UsageError("faces='draw' works on pictures: found frame by frame, drawn faces would flicker on video")
         self.model: Model = load_model(checked_options(options, MODEL_OPTION_NAMES).model_options(style))
-        self._stylise = self.model.stylizer(kind)
+        model = self.model.stylizer(kind)
+        self._stylise = model if draw is None else (lambda x: draw(x, model(x)))
 
     @property
     def style(self) -> str:

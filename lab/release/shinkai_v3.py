@@ -58,7 +58,7 @@ SHINKAI_V3 = v3.V3Style(
     use="landscapes, streets and skies you want painted: `--style shinkai-v3`. The default `shinkai` (v2) keeps more of the photo.",
     limits="judged a painterly photo, not yet drawn anime (below); small faces lose their features; land stays blotchy patches; more flicker than v2 on one of two clips.",
     about=ABOUT, history="How it came about and\nwhat is next: [shinkai v3](../shinkai_v3.md).",
-    training=TRAINING, reproduce=REPRODUCE, teacher_params=str(FACES.__dict__),
+    training=TRAINING, reproduce=REPRODUCE, teacher_params=str(FACES.as_dict()),
 )  # fmt: skip
 
 

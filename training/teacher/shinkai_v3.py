@@ -106,7 +106,7 @@ class ShinkaiV3Params(CelV3Params):
 CRISP = replace(
     ShinkaiV3Params(), ink_width=1.4, ink_lightness=0.3, ink_chroma=0.7, ink_threshold=5.0, ink_full=10.0, ink_min_length=30, tone_sharpness=6.0
 )
-FACES = replace(CRISP, draw_faces=True)  # ... and faces drawn the anime way (training/teacher/anime_face.py)
+FACES = replace(CRISP, draw_faces=True)  # ... and faces drawn the anime way (vidanime/anime_face.py)
 PEOPLE = replace(FACES, more_faces=True)  # ... and the faces a strict detector misses (cel_v3.PEOPLE)
 
 

@@ -67,6 +67,9 @@ def convert(
     fps: Optional[float] = typer.Option(None, "--fps", help="Output frame rate: frames are dropped or repeated by timestamp; audio untouched."),
     strength: float = typer.Option(1.0, "--strength", help="0..1: blend with the original (in Lab) for a lighter touch; 1 = full style."),
     compare: Optional[str] = typer.Option(None, "--compare", help="horizontal or vertical: original and stylised side by side."),
+    faces: str = typer.Option(
+        "keep", "--faces", help="Pictures: keep (the model's faces) or draw (faces found drawn the anime way: eyes, brows and a nose tick on flat skin; faces with glasses, a tilt or hair over an eye are kept)."
+    ),
     container_format: Optional[str] = typer.Option(None, "--format", help="Output container (e.g. matroska, mpegts, mp4); needed mostly with -o -."),
     ray: Optional[str] = typer.Option(
         None, "--ray", help="Convert across Ray: --ray alone starts a local Ray; --ray auto or --ray ray://host:port joins a cluster."
@@ -83,7 +86,7 @@ def convert(
         source, output, style, device=device, backend=backend, precision=precision, batch_size=batch_size, resolution=resolution, quality=quality,
         keep_processing_size=keep_processing_size, codec=codec, crf=crf, preset=preset, overwrite=overwrite, keep_audio=not no_audio, strict=strict,
         threads=threads, layout=layout, input_range=input_range, output_range=output_range, bgr=bgr, temporal=temporal, temporal_strength=temporal_strength,
-        resume=resume, segment_seconds=segment_seconds, start=start, end=end, duration=duration, fps=fps, strength=strength, compare=compare,
+        resume=resume, segment_seconds=segment_seconds, start=start, end=end, duration=duration, fps=fps, strength=strength, compare=compare, faces=faces,
         container_format=container_format, ray=ray, ray_workers=ray_workers,
     )  # fmt: skip
     with make_progress(quiet or str(output) == "-" and not sys.stderr.isatty()) as progress:

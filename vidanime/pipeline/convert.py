@@ -15,7 +15,7 @@ from vidanime.images.io import is_image_path
 from vidanime.model import ModelCache, ModelOptions
 from vidanime.outputs import UNWRITABLE_SUFFIXES, check_output, default_output, output_suffix
 from vidanime.pipeline.executors import Executor, LocalExecutor
-from vidanime.pipeline.frames import side_by_side, strength_blend
+from vidanime.pipeline.frames import face_drawing, side_by_side, strength_blend
 from vidanime.pipeline.jobs import Job, JobResult, JobSettings, ProgressFactory, no_progress
 from vidanime.pipeline.video import VideoOptions
 from vidanime.styles.registry import Style, resolve_style
@@ -58,6 +58,7 @@ class ConvertRequest:
     fps: float | None = None  # --fps
     strength: float = 1.0  # --strength
     compare: str | None = None  # --compare horizontal|vertical
+    faces: str = "keep"  # --faces keep|draw: faces drawn the anime way on pictures
     container_format: str | None = None  # --format (the output container, e.g. for -o -)
     backend: str = "auto"  # CPU engine: auto (OpenVINO when installed), onnxruntime, openvino
     precision: str = "auto"  # CPU engine precision: auto (fastest that passes its probe), fp32, bf16, int8
@@ -74,7 +75,7 @@ class ConvertRequest:
         video = VideoOptions(
             batch_size=self.batch_size or 0, encode=self.encode, keep_audio=self.keep_audio, strict=self.strict,
             start_s=self.start or 0.0, end_s=self.end, fps=Fraction(self.fps).limit_denominator(1001) if self.fps else None,
-            strength=self.strength, compare=self.compare, container_format=self.container_format,
+            strength=self.strength, compare=self.compare, container_format=self.container_format, faces=self.faces,
         )  # fmt: skip
         resume = None
         if self.resume and not is_stream_input(self.source):  # the journal key: every setting but where
@@ -137,7 +138,9 @@ def validate(request: ConvertRequest) -> None:
         raise UsageError("--ray takes a file or a folder, without --resume / --start / --end / --fps")
     if request.resume and (request.start or request.end is not None or request.fps):
         raise UsageError("--resume does not combine with --start / --end / --fps yet: convert the part first, or without --resume")
-    strength_blend(request.strength), side_by_side(request.compare)  # check the values now
+    strength_blend(request.strength), side_by_side(request.compare), face_drawing(request.faces)  # check the values now
+    if request.faces != "keep" and (is_stream_input(request.source) or (not Path(request.source).is_dir() and _kind(Path(request.source)) == "video")):
+        raise UsageError("--faces draw works on pictures: found frame by frame, drawn faces would flicker on video")
     if not is_stream_input(request.source) and not Path(request.source).exists():
         raise VidanimeError(f"input not found: {request.source}")
     smoother_factory(request.temporal, request.temporal_strength)  # checks --temporal now

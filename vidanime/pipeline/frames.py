@@ -1,6 +1,6 @@
 """What happens to the frame stream between the reader and the model, and around the model:
 part of a clip (``--start`` / ``--end``), another frame rate (``--fps``), a lighter touch
-(``--strength``) and the side-by-side view (``--compare``)."""
+(``--strength``), the side-by-side view (``--compare``) and faces drawn on pictures (``--faces``)."""
 
 from __future__ import annotations
 
@@ -96,6 +96,25 @@ def strength_blend(strength: float) -> Callable[[np.ndarray, np.ndarray], np.nda
 
 
 COMPARE = ("horizontal", "vertical")
+
+
+FACES = ("keep", "draw")
+
+
+def face_drawing(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+    """``--faces``: ``keep`` the model's faces, or ``draw`` each face found in the original the
+    anime way on the stylised picture (``vidanime.anime_face``: eyes, brows and a nose tick as pen
+    shapes on flat skin)."""
+    if mode not in FACES:
+        raise UsageError(f"--faces takes {' or '.join(FACES)}")
+    if mode == "keep":
+        return None
+    from vidanime.anime_face import draw_faces_on
+
+    def draw(originals: np.ndarray, styled: np.ndarray) -> np.ndarray:
+        return np.stack([draw_faces_on(o, s) for o, s in zip(originals, styled)])
+
+    return draw
 
 
 def side_by_side(direction: str | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:

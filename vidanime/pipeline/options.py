@@ -53,6 +53,7 @@ class ConvertOptions:
     fps: float | None = None
     strength: float = 1.0  # 0..1, blended with the original
     compare: str | None = None  # horizontal or vertical
+    faces: str = "keep"  # keep, or draw: faces drawn the anime way (pictures only)
     container_format: str | None = None  # e.g. matroska, for output "-"
     resume: bool = False
     segment_seconds: float = 10.0
@@ -83,7 +84,7 @@ class ConvertOptions:
             resolution=self.resolution, quality=self.quality, keep_processing_size=self.keep_processing_size,
             contract_overrides=self.contract_overrides(), encode=EncodeSettings(codec=self.codec, crf=self.crf, preset=self.preset),
             temporal=self.temporal, temporal_strength=self.temporal_strength, keep_audio=self.keep_audio, overwrite=self.overwrite,
-            strict=self.strict, start=begin, end=stop, fps=self.fps, strength=self.strength, compare=self.compare,
+            strict=self.strict, start=begin, end=stop, fps=self.fps, strength=self.strength, compare=self.compare, faces=self.faces,
             container_format=self.container_format, resume=self.resume, segment_seconds=self.segment_seconds, ray=self.ray, ray_workers=self.ray_workers,
         )  # fmt: skip
 

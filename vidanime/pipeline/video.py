@@ -45,6 +45,7 @@ class VideoOptions:
     fps: Fraction | None = None  # --fps: resample by timestamps
     strength: float = 1.0  # --strength
     compare: str | None = None  # --compare horizontal|vertical
+    faces: str = "keep"  # --faces keep|draw (pictures only)
     container_format: str | None = None  # --format (needed for -o -)
     # (height, width) of the input -> frames per model call, when the engine's policy chooses it
     # (CUDA without --batch-size: engine.gpu_policy); ``batch_size`` otherwise
