@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from factories import audio_summary, make_clip, read_frames
 
@@ -82,6 +83,38 @@ def test_preview_and_sample(client: TestClient) -> None:
     assert client.get(f"/api/uploads/{up.json()['id']}/preview", params={"style": "neg", "resolution": "999"}).status_code == 400
     styles = client.get("/api/styles").json()
     assert styles[0]["name"] == "cel" and {"neg", "cel"} <= {s["name"] for s in styles}
+
+
+def test_faces_draw_for_a_picture_and_a_clear_400_for_a_video(client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's faces choice reaches the preview and the job; a video with it is refused before any work."""
+    from factories import FACE_BOX, portrait
+
+    from vidanime import anime_face
+    from vidanime.images.io import read_image, write_image
+    from vidanime.quality import faces
+
+    monkeypatch.setattr(faces, "available", lambda: True)
+    monkeypatch.setattr(faces, "detect", lambda rgb, min_neighbours=8: [FACE_BOX])
+    monkeypatch.setattr(anime_face, "found_eye_pair", lambda grey, box: ((96.0, 90.0), (144.0, 90.0)))
+    write_image(tmp_path / "face.png", portrait())
+    with open(tmp_path / "face.png", "rb") as fh:
+        up = client.post("/api/uploads", files={"file": ("face.png", fh, "image/png")}).json()
+    previews = [client.get(f"/api/uploads/{up['id']}/preview", params={"style": "neg", "faces": f}).content for f in ("keep", "draw")]
+    assert previews[0] != previews[1]
+    outputs = []
+    for mode in ("keep", "draw"):
+        created = client.post("/api/jobs", data={"upload": up["id"], "style": "neg", "faces": mode})
+        assert created.status_code == 200, created.text
+        state = wait(client, created.json()["id"])
+        assert state["state"] == "done", state
+        (tmp_path / f"{mode}.png").write_bytes(client.get(state["result"]).content)
+        outputs.append(read_image(tmp_path / f"{mode}.png")[0])
+    assert np.array_equal(outputs[0], 255 - portrait()) and not np.array_equal(outputs[0], outputs[1])
+    clip = make_clip(tmp_path / "c.mp4", n_frames=4)
+    with open(clip, "rb") as fh:
+        refused = client.post("/api/jobs", files={"file": ("c.mp4", fh, "video/mp4")}, data={"style": "neg", "faces": "draw"})
+    assert refused.status_code == 400 and "pictures" in refused.text
+    assert client.post("/api/jobs", data={"upload": up["id"], "style": "neg", "faces": "smile"}).status_code == 400
 
 
 def test_two_queued_jobs_and_cancel(client: TestClient, tmp_path: Path) -> None:

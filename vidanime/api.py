@@ -23,7 +23,7 @@ from vidanime.errors import UsageError
 from vidanime.model import Model, load_model
 from vidanime.pipeline.convert import ConvertOutcome
 from vidanime.pipeline.convert import convert as run_convert
-from vidanime.pipeline.frames import face_drawing
+from vidanime.pipeline.frames import face_drawing, with_faces
 from vidanime.pipeline.jobs import Progress, no_progress, reporting
 from vidanime.pipeline.options import MODEL_OPTION_NAMES, checked_options
 from vidanime.styles.licences import licence_tag
@@ -73,12 +73,10 @@ class Stylizer:
     def __init__(self, style: str = DEFAULT_STYLE, *, kind: Literal["image", "video"] = "image", faces: str = "keep", **options: object) -> None:
         if kind not in ("image", "video"):
             raise ValueError(f"kind is 'image' or 'video', not {kind!r}")
-        draw = face_drawing(faces)
-        if draw is not None and kind == "video":
+        if face_drawing(faces) is not None and kind == "video":
             raise UsageError("faces='draw' works on pictures: found frame by frame, drawn faces would flicker on video")
         self.model: Model = load_model(checked_options(options, MODEL_OPTION_NAMES).model_options(style))
-        model = self.model.stylizer(kind)
-        self._stylise = model if draw is None else (lambda x: draw(x, model(x)))
+        self._stylise = with_faces(self.model.stylizer(kind), faces)
 
     @property
     def style(self) -> str:

@@ -117,6 +117,13 @@ def face_drawing(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | 
     return draw
 
 
+def with_faces(stylize: Callable[[np.ndarray], np.ndarray], mode: str) -> Callable[[np.ndarray], np.ndarray]:
+    """A picture's model with ``--faces`` folded in: the faces drawn on its output before
+    ``--strength`` mixes the photo back in."""
+    draw = face_drawing(mode)
+    return stylize if draw is None else (lambda frames: draw(frames, stylize(frames)))
+
+
 def side_by_side(direction: str | None) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
     """``--compare``: the original and the stylised picture next to each other (left / top: original)."""
     if direction is None:

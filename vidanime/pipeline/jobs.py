@@ -20,7 +20,7 @@ from vidanime.errors import MediaError, VidanimeError
 from vidanime.images.io import read_image, write_image
 from vidanime.model import Model
 from vidanime.outputs import atomic_output
-from vidanime.pipeline.frames import face_drawing
+from vidanime.pipeline.frames import with_faces
 from vidanime.pipeline.segments import convert_resumable, run_key
 from vidanime.pipeline.video import FrameSmoother, VideoOptions, VideoReport, convert_video, model_stages
 from vidanime.stop import graceful_stop
@@ -151,9 +151,7 @@ def run_jobs(jobs: list[Job], model: Model, settings: JobSettings, progress: Pro
 
 def convert_image(job: Job, stylizer: Callable[[np.ndarray], np.ndarray], options: VideoOptions) -> JobResult:
     rgb, alpha = read_image(Path(job.source))
-    faces = face_drawing(options.faces)
-    model = stylizer if faces is None else (lambda x: faces(x, stylizer(x)))  # drawn before --strength mixes the photo in
-    run, post = model_stages(model, options)
+    run, post = model_stages(with_faces(stylizer, options.faces), options)
     out = run(rgb[None])
     out = (post(rgb[None], out) if post is not None else out)[0]
     if post is not None and alpha is not None:

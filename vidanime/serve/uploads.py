@@ -17,6 +17,7 @@ from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path, read_image
 from vidanime.model import QUALITY
 from vidanime.pipeline.convert import VIDEO_SUFFIXES
+from vidanime.pipeline.frames import FACES
 from vidanime.serve.jobs import JobQueue
 from vidanime.video.decode import VideoReader
 
@@ -30,6 +31,14 @@ def check_speed(quality: str, resolution: str) -> None:
         raise HTTPException(400, f"quality is one of {', '.join(QUALITY)}")
     if resolution not in RESOLUTIONS:
         raise HTTPException(400, f"resolution is one of {', '.join(RESOLUTIONS)}")
+
+
+def check_faces(faces: str, source: Path) -> None:
+    """The page's faces choice, as a 400 before any work: ``draw`` is for pictures."""
+    if faces not in FACES:
+        raise HTTPException(400, f"faces is one of {', '.join(FACES)}")
+    if faces != "keep" and not is_image_path(source):
+        raise HTTPException(400, "faces draw works on pictures: found frame by frame, drawn faces would flicker on video")
 
 
 def safe_name(name: str | None, fallback: str = "upload") -> str:

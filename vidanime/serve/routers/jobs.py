@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse
 from vidanime.images.io import is_image_path
 from vidanime.pipeline.options import convert_request
 from vidanime.serve.jobs import Job
-from vidanime.serve.uploads import RESOLUTIONS, Server, check_speed, safe_name, server
+from vidanime.serve.uploads import RESOLUTIONS, Server, check_faces, check_speed, safe_name, server
 from vidanime.styles.registry import DEFAULT_STYLE, resolve_style
 
 router = APIRouter(prefix="/api/jobs")
@@ -27,6 +27,7 @@ async def create_job(
     quality: str = Form("auto"),
     resolution: str = Form("none"),
     strength: float = Form(1.0),
+    faces: str = Form("keep"),
     app: Server = Depends(server),
 ) -> dict[str, Any]:
     """Queue a conversion of an uploaded file (or an earlier upload's id)."""
@@ -44,9 +45,14 @@ async def create_job(
     else:
         shutil.rmtree(folder, ignore_errors=True)
         raise HTTPException(400, "send a file, or the id of an upload")
+    try:
+        check_faces(faces, source)
+    except HTTPException:
+        shutil.rmtree(folder, ignore_errors=True)  # the job's folder, and a file sent with it
+        raise
     suffix = source.suffix.lower() if kind == "image" else ".mp4"
     output = folder / f"{Path(name).stem}_{safe_name(style)}{suffix}"
-    request = convert_request(source, output, style, temporal=temporal, quality=quality, resolution=RESOLUTIONS[resolution], strength=strength)
+    request = convert_request(source, output, style, temporal=temporal, quality=quality, resolution=RESOLUTIONS[resolution], strength=strength, faces=faces)
     job = app.jobs.submit(Job(job_id, folder, request, kind))
     return {"id": job.id, "state": job.state, "position": app.jobs.position(job)}
 

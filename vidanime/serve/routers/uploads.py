@@ -15,9 +15,9 @@ from fastapi import APIRouter, Depends, File, Response, UploadFile
 
 from vidanime.images.io import is_image_path
 from vidanime.model import ModelCache, ModelOptions
-from vidanime.pipeline.frames import strength_blend
+from vidanime.pipeline.frames import strength_blend, with_faces
 from vidanime.pipeline.preview import sample_frames
-from vidanime.serve.uploads import RESOLUTIONS, Server, check_speed, describe_upload, safe_name, server
+from vidanime.serve.uploads import RESOLUTIONS, Server, check_faces, check_speed, describe_upload, safe_name, server
 from vidanime.styles.registry import DEFAULT_STYLE
 
 SAMPLE = Path(str(resources.files("vidanime.samples") / "snowboarder.mp4"))
@@ -44,19 +44,22 @@ async def sample(app: Server = Depends(server)) -> dict[str, Any]:
 
 @router.get("/{upload_id}/preview")
 async def preview(
-    upload_id: str, style: str = DEFAULT_STYLE, quality: str = "auto", resolution: str = "none", strength: float = 1.0, app: Server = Depends(server)
+    upload_id: str, style: str = DEFAULT_STYLE, quality: str = "auto", resolution: str = "none", strength: float = 1.0, faces: str = "keep",
+    app: Server = Depends(server),
 ) -> Response:
     """One frame from the middle, before | after, as PNG: seconds, before committing to a clip."""
     path = app.upload_path(upload_id)
     check_speed(quality, resolution)
+    check_faces(faces, path)
     options = ModelOptions(style=style, quality=quality, resolution=RESOLUTIONS[resolution])
-    return Response(await asyncio.to_thread(before_after, path, options, strength, app.jobs.models), media_type="image/png")
+    return Response(await asyncio.to_thread(before_after, path, options, strength, faces, app.jobs.models), media_type="image/png")
 
 
-def before_after(path: Path, options: ModelOptions, strength: float, models: ModelCache) -> bytes:
+def before_after(path: Path, options: ModelOptions, strength: float, faces: str, models: ModelCache) -> bytes:
     """The middle frame of ``path`` and its stylised version side by side, PNG-encoded."""
     _, frame = sample_frames(path, 1)[0]
-    stylizer = models.load(options).stylizer("image" if is_image_path(path) else "video")  # as the conversion will treat it
+    kind = "image" if is_image_path(path) else "video"
+    stylizer = with_faces(models.load(options).stylizer(kind), faces)  # as the conversion will treat it
     out = stylizer(frame[None])
     blend = strength_blend(strength)
     out = (blend(frame[None], out) if blend is not None else out)[0]

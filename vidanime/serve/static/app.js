@@ -34,6 +34,8 @@ function ready(info) {
   $("convert").disabled = false;
   $("preview-figure").hidden = true;
   $("result").hidden = true;
+  $("faces-choice").hidden = info.kind !== "image";  // drawn faces would flicker on video
+  if (info.kind !== "image") $("faces").value = "keep";
 }
 
 async function sendFile(file) {
@@ -58,7 +60,7 @@ $("preview").addEventListener("click", async () => {
   showError("");
   $("preview").disabled = true;
   $("preview").textContent = "Rendering ...";
-  const q = new URLSearchParams({ style: $("style").value, quality: $("quality").value, strength: $("strength").value });
+  const q = new URLSearchParams({ style: $("style").value, quality: $("quality").value, strength: $("strength").value, faces: $("faces").value });
   try {
     const blob = await api(`/api/uploads/${upload.id}/preview?${q}`);
     $("preview-image").src = URL.createObjectURL(blob);
@@ -105,7 +107,7 @@ $("convert").addEventListener("click", async () => {
   showError("");
   const form = new FormData();
   form.append("upload", upload.id);
-  for (const key of ["style", "temporal", "quality", "strength"]) form.append(key, $(key).value);
+  for (const key of ["style", "temporal", "quality", "strength", "faces"]) form.append(key, $(key).value);
   try {
     const created = await api("/api/jobs", { method: "POST", body: form });
     job = created.id;
