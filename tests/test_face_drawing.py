@@ -129,3 +129,20 @@ def test_drawing_keeps_the_complexion_the_mouth_and_a_grey_eyes_colour(found_fac
     iris = lab[int(iy) - 5 : int(iy) + 6, int(ix) - 5 : int(ix) + 6].reshape(-1, 3)
     coloured = iris[(iris[:, 0] > 20) & (iris[:, 0] < 60)]  # the iris ring, not the pupil or the glint
     assert len(coloured) and np.median(coloured[:, 2]) < 0  # slate (b* < 0), not the brown a deepened warm grey gives
+
+
+def test_a_squint_is_drawn_as_a_narrower_eye(found_face: None) -> None:
+    """Judges: "opens the laughing squint". The drawn eye is as open as the photo's."""
+    open_eyes, squint = portrait(), portrait()
+    for cx in (96, 144):  # the portrait's eyes are 10 px tall; a squint is a 3 px slit
+        cv2.ellipse(squint, (cx, 90), (11, 5), 0, 0, 360, (225, 180, 150), -1)
+        cv2.ellipse(squint, (cx, 90), (11, 1), 0, 0, 360, (60, 40, 30), -1)
+
+    def white_rows(photo: np.ndarray) -> int:  # rows of the drawn sclera through the left eye
+        drawn = draw_on_negative(photo)
+        column = drawn[70:110, 96 + 7].min(axis=1)  # beside the iris
+        return int((column > 235).sum())
+
+    layout = anime_face.face_layout(anime_face.lab_of(squint), cv2.cvtColor(squint, cv2.COLOR_RGB2GRAY), FACE_BOX)
+    assert max(layout.openness) < 0.6
+    assert white_rows(squint) < 0.7 * white_rows(open_eyes)

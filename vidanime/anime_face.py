@@ -48,6 +48,7 @@ class FaceLayout:
     nose: tuple[float, float]
     mouth: tuple[float, float]
     mouth_open: bool = False  # an open mouth (teeth, a dark inside) keeps its painted shape, no line
+    openness: tuple[float, float] = (1.0, 1.0)  # each eye's opening against a wide-open one: a squint is about 0.4
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ class FaceFinish:
     natural_skin: bool = False  # the lit tone keeps the skin's own lightness and colour (else lighter, more colourful)
     neutral_iris: bool = False  # a dark slate iris where the photo's is too grey or missed (else that colour, deepened: blue eyes went brown)
     own_mouth: bool = False  # the picture's own mouth stays as it is, unflattened (else a drawn line over a closed one)
-    cover_eyes: bool = False  # the photo's eyes painted over whatever their colour (else only near-skin pixels: hair over an eye stays)
+    cover_eyes: bool = False  # the photo's eyes painted over whatever their colour (else only near-skin pixels); hair round them stays
+    follow_openness: bool = False  # each eye drawn as open as the photo's: a squint stays a squint (else wide open)
 
 
 PAINTED = FaceFinish()
@@ -69,7 +71,8 @@ PAINTED = FaceFinish()
 # named changed skin tone and eye colour, wiped smiles, a floating mouth line, the photo's eyeliner
 # showing beside the drawn eyes and the model's pink blotches left on the skin (docs/cel_v3.md); hair
 # over an eye is refused before drawing (``recognisable_after_drawing``)
-STYLISED = FaceFinish(shadow_below=16.0, shading_width=0.05, skin_distance=28.0, natural_skin=True, neutral_iris=True, own_mouth=True, cover_eyes=True)
+STYLISED = FaceFinish(shadow_below=16.0, shading_width=0.05, skin_distance=28.0, natural_skin=True, neutral_iris=True, own_mouth=True, cover_eyes=True,
+                      follow_openness=True)
 
 
 @lru_cache(maxsize=1)
@@ -175,7 +178,29 @@ def face_layout(photo_lab: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout
     eye_y = 0.5 * (eyes[0][1] + eyes[1][1])
     mouth_y = dark_row(lightness, mid_x, eye_y + 0.32 * u, eye_y + 0.5 * u, 0.08 * u, 4.0) or eye_y + 0.4 * u
     return FaceLayout(unit=u, centre=(mid_x, eye_y + 0.12 * u), eyes=eyes, brows=brows,  # type: ignore[arg-type]
-                      nose=(mid_x, eye_y + 0.24 * u), mouth=(mid_x, mouth_y), mouth_open=is_open(photo_lab, mid_x, mouth_y, u))
+                      nose=(mid_x, eye_y + 0.24 * u), mouth=(mid_x, mouth_y), mouth_open=is_open(photo_lab, mid_x, mouth_y, u),
+                      openness=tuple(eye_openness(lightness, eye, u) for eye in eyes))  # type: ignore[arg-type]
+
+
+def eye_openness(lightness: np.ndarray, iris: tuple[float, float], u: float) -> float:
+    """How open an eye is, against a wide-open one (0.35..1): the height of the dark band (iris,
+    lashes, lid crease) through the iris, in units of 0.07 of the face's width."""
+    h, w = lightness.shape
+    ix, iy = iris
+    c0, c1 = max(0, int(ix - 0.03 * u)), min(w, int(ix + 0.03 * u) + 1)
+    r0, r1 = max(0, int(iy - 0.07 * u)), min(h, int(iy + 0.07 * u) + 1)
+    if c1 - c0 < 2 or r1 - r0 < 5:
+        return 1.0
+    rows = cv2.GaussianBlur(lightness[r0:r1, c0:c1], (0, 0), 0.8).mean(axis=1)
+    skin = float(np.percentile(rows, 90))
+    dark = rows < skin - 0.5 * (skin - float(rows.min()))  # darker than half way from the skin to the iris
+    centre = int(np.clip(iy - r0, 0, len(rows) - 1))
+    top = bottom = centre
+    while top > 0 and dark[top - 1]:
+        top -= 1
+    while bottom < len(rows) - 1 and dark[bottom + 1]:
+        bottom += 1
+    return float(np.clip((bottom - top + 1) / (0.07 * u), 0.35, 1.0))
 
 
 def is_open(photo_lab: np.ndarray, mx: float, my: float, u: float) -> bool:
@@ -296,13 +321,14 @@ def iris_hue(photo_lab: np.ndarray, iris: tuple[float, float], u: float) -> np.n
     return np.median(patch, axis=0) if len(patch) else np.array([30.0, 5.0, 10.0], np.float32)
 
 
-def draw_eye(lab: np.ndarray, hue: np.ndarray, iris: tuple[float, float], u: float, outer: int) -> None:
-    """One anime eye around an iris centre, its iris in ``hue`` (Lab, deepened), in place;
-    ``outer`` is -1 for the picture's left eye (its outer corner points left), +1 for the right."""
+def draw_eye(lab: np.ndarray, hue: np.ndarray, iris: tuple[float, float], u: float, outer: int, openness: float = 1.0) -> None:
+    """One anime eye around an iris centre, ``openness`` of a wide-open one's height, its iris in
+    ``hue`` (Lab, deepened), in place; ``outer`` is -1 for the picture's left eye (its outer corner
+    points left), +1 for the right."""
     shape = lab.shape[:2]
     ix, iy = iris
     ex, ey = ix, iy + 0.005 * u  # the eye opening, centred on the iris
-    ax, ay = 0.1 * u, 0.052 * u
+    ax, ay = 0.1 * u, 0.052 * u * openness
     sclera = ellipse(shape, (ex, ey), (ax, ay))
     paint(lab, sclera, (96.0, 0.0, 1.0))
     iris_colour = (float(np.clip(hue[0], 22.0, 40.0)), float(hue[1] * 1.6), float(hue[2] * 1.6))
@@ -338,7 +364,7 @@ def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout, finish
     if finish.neutral_iris and (np.hypot(hue[1], hue[2]) < IRIS_CHROMA or hue[0] > IRIS_MAX_L):
         hue = NEUTRAL_IRIS
     for side, (iris, brow) in enumerate(zip(layout.eyes, layout.brows)):
-        draw_eye(lab, hue, iris, u, -1 if side == 0 else 1)
+        draw_eye(lab, hue, iris, u, -1 if side == 0 else 1, layout.openness[side] if finish.follow_openness else 1.0)
         colour = photo_lab[int(np.clip(brow, 0, lab.shape[0] - 1)), int(np.clip(iris[0], 0, lab.shape[1] - 1))]
         draw_stroke(lab, (iris[0], brow + 0.035 * u), (0.11 * u, 0.04 * u), (200, 340), max(1.5, 0.018 * u),
                     (float(min(colour[0] * 0.5, 25.0)), float(colour[1] * 0.6), float(colour[2] * 0.6)))
@@ -410,11 +436,14 @@ def anime_faces(lab: np.ndarray, photo_lab: np.ndarray, layouts: list[FaceLayout
         sigma = max(2.0, finish.shading_width * layout.unit)
         out = flat_skin(out, inside, *tones, distance=finish.skin_distance, shadow_below=finish.shadow_below, shading_sigma=sigma)
         # make-up and the photo's eye shadow go, so the eye sits on skin; hair over the eye stays
-        not_hair = 1.0 if finish.cover_eyes else (np.linalg.norm(out - tones[0], axis=2) < 40.0).astype(np.float32)
+        not_hair = (np.linalg.norm(out - tones[0], axis=2) < 40.0).astype(np.float32)
         for ex, ey in layout.eyes:
             u = layout.unit
             around = cv2.GaussianBlur(ellipse(out.shape[:2], (ex, ey), (0.14 * u, 0.085 * u)), (0, 0), max(1.0, 0.02 * u))
-            paint(out, around * not_hair, tones[0])
+            # with cover_eyes the eye itself goes whatever its colour (eyeliner left beside a drawn eye
+            # reads as a trace of the real one); hair round it stays (painted over, it glowed)
+            cover = np.maximum(not_hair, ellipse(out.shape[:2], (ex, ey), (0.11 * u, 0.06 * u))) if finish.cover_eyes else not_hair
+            paint(out, around * cover, tones[0])
         draw_face(out, photo_lab, layout, finish)
     return out
 

@@ -29,8 +29,8 @@ import numpy as np
 import scipy.fft as sfft
 
 from training.data.filters import small_components, to_float, to_uint8
-from vidanime.anime_face import anime_faces, face_boxes, face_ovals, find_faces
 from training.teacher.cel import face_mask, from_lab, to_lab
+from vidanime.anime_face import anime_faces, face_boxes, face_ovals, find_faces
 
 Boxes = Sequence[tuple[int, int, int, int]]  # face boxes (x, y, w, h)
 
