@@ -223,6 +223,33 @@ def test_a_stop_signal_while_the_encoder_flushes_waits_for_it() -> None:
     assert not [t.name for t in threading.enumerate() if t.name in ("decode", "encode")]
 
 
+def test_a_stopped_run_exits_without_the_interpreters_teardown(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """After a stop signal, native threads may still be finishing a call, and tearing the
+    interpreter down under them crashed now and then (exit -11 instead of 143). A stopped run says
+    its line and leaves at once; other runs exit as usual."""
+    from vidanime.cli import app
+
+    exits: list[int] = []
+
+    def leave(code: int) -> None:
+        exits.append(code)
+        raise SystemExit(code)
+
+    def stopped(args: list[str], debug: bool = False) -> int:
+        print("error: interrupted (SIGTERM); no partial output was kept", file=sys.stderr)
+        return 143
+
+    monkeypatch.setattr(app.os, "_exit", leave)
+    monkeypatch.setattr(app, "run", stopped)
+    with pytest.raises(SystemExit):
+        app.main(["convert", "x.mp4"])
+    assert exits == [143] and "interrupted (SIGTERM)" in capsys.readouterr().err
+    monkeypatch.setattr(app, "run", lambda args, debug=False: 1)
+    with pytest.raises(SystemExit) as done:
+        app.main(["convert", "x.mp4"])
+    assert done.value.code == 1 and exits == [143]  # an error exits the usual way
+
+
 @pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="only POSIX can hold signals back")
 def test_stop_signals_held_arrive_on_leaving() -> None:
     """The stages start with stop signals held, so none is left half-started."""

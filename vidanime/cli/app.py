@@ -67,7 +67,23 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args or os.environ.get("VIDANIME_DEBUG") == "1"
     args = [a for a in args if a != "--debug"] or ["--help"]
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    sys.exit(run(args, debug))
+    code = run(args, debug)
+    if code > 128:  # stopped by a signal: every cleanup has run (outputs, journals, Ray)
+        exit_now(code)
+    sys.exit(code)
+
+
+def exit_now(code: int) -> None:
+    """Exit without the interpreter's teardown. After a stop signal, native threads (the engine's,
+    the decoder's) may still be finishing a call; tearing the interpreter down under them crashed
+    the process now and then (exit -11 instead of 143, under load)."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(code)
 
 
 def _help_hint(exc: Exception) -> str:
