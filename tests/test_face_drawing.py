@@ -146,3 +146,16 @@ def test_a_squint_is_drawn_as_a_narrower_eye(found_face: None) -> None:
     layout = anime_face.face_layout(anime_face.lab_of(squint), cv2.cvtColor(squint, cv2.COLOR_RGB2GRAY), FACE_BOX)
     assert max(layout.openness) < 0.6
     assert white_rows(squint) < 0.7 * white_rows(open_eyes)
+
+
+def test_in_a_folder_the_pictures_get_drawn_faces_and_a_video_says_why_its_do_not(
+    tmp_path: Path, neg_model: Path, found_face: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    write_image(folder / "p.png", portrait())
+    make_clip(folder / "c.mp4", n_frames=4)
+    code, err = convert(capsys, folder, "--style", neg_model, "-o", tmp_path / "out", "--faces", "draw")
+    assert code == 0, err
+    assert not np.array_equal(read_image(tmp_path / "out" / "p.png")[0], 255 - portrait())  # drawn
+    assert (tmp_path / "out" / "c.mp4").exists() and "c.mp4: --faces draw works on pictures" in err

@@ -125,8 +125,12 @@ def run_job(job: Job, model: Model, settings: JobSettings, progress: ProgressFac
         source = Path(job.source)
         key = run_key(source, model.style.path, settings.resume)
         report = convert_resumable(source, job.output, stylizer, options, progress, settings.smoother, key, settings.segment_seconds, True)
-        return JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
-    return convert_one_video(job, stylizer, options, progress, settings.smoother())
+        result = JobResult(job, frames=report.frames, seconds=report.seconds, notes=report.notes, report=report)
+    else:
+        result = convert_one_video(job, stylizer, options, progress, settings.smoother())
+    if options.faces != "keep":  # a folder of pictures and videos: say why this one's faces are not drawn
+        result.notes.append("--faces draw works on pictures; this video's faces are as the style paints them")
+    return result
 
 
 def run_jobs(jobs: list[Job], model: Model, settings: JobSettings, progress: ProgressFactory, keep_going: bool) -> list[JobResult]:
