@@ -24,7 +24,7 @@ paints the photo's eyes as soft dark blots rather than learning to draw them (do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -257,8 +257,12 @@ def ellipse(shape: tuple[int, int], centre: tuple[float, float], axes: tuple[flo
 
 
 def paint(lab: np.ndarray, alpha: np.ndarray, colour: tuple[float, float, float] | np.ndarray) -> None:
-    """Lays a Lab colour over ``lab`` through ``alpha``, in place."""
-    lab += alpha[..., None] * (np.asarray(colour, np.float32) - lab)
+    """Lays a Lab colour over ``lab`` through ``alpha``, in place (only where ``alpha`` is not 0:
+    a shape is a small part of the picture)."""
+    x, y, w, h = cv2.boundingRect((alpha > 0).astype(np.uint8))
+    if w and h:
+        part, a = lab[y : y + h, x : x + w], alpha[y : y + h, x : x + w, None]
+        part += a * (np.asarray(colour, np.float32) - part)
 
 
 def oval(shape: tuple[int, int], layout: FaceLayout) -> np.ndarray:
@@ -453,6 +457,45 @@ def lab_of(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
 
 
+def drawable_faces(photo: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]:
+    """The faces of ``photo`` worth drawing: found (strict or lenient pass) with both eyes seen by
+    the eye detector (open, not guessed), drawable, and still recognisable once drawn."""
+    grey = cv2.equalizeHist(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY))
+    seen = [box for box in face_boxes(photo, more=True) if found_eye_pair(grey, box) is not None]
+    return [f for f in find_faces(photo, photo_lab, seen) if recognisable_after_drawing(photo_lab, f)]
+
+
+def moved(layout: FaceLayout, dx: float, dy: float) -> FaceLayout:
+    """The layout shifted by (dx, dy) pixels."""
+
+    def shift(p: tuple[float, float]) -> tuple[float, float]:
+        return (p[0] + dx, p[1] + dy)
+
+    return replace(layout, centre=shift(layout.centre), eyes=(shift(layout.eyes[0]), shift(layout.eyes[1])),
+                   brows=(layout.brows[0] + dy, layout.brows[1] + dy), nose=shift(layout.nose), mouth=shift(layout.mouth))  # fmt: skip
+
+
+def draw_layouts(photo_lab: np.ndarray, styled: np.ndarray, layouts: list[FaceLayout]) -> np.ndarray:
+    """``styled`` (uint8 RGB) with ``layouts`` drawn in its own skin colours; its other pixels exact.
+    Only the faces' part of the picture is converted (a video frame is mostly not face)."""
+    if not layouts:
+        return styled
+    h, w = styled.shape[:2]
+    reach = 0.6 * max(layout.unit for layout in layouts)  # every drawn part (oval, feathers) lies within 0.6 of a face's width of its centre
+    x0, y0 = max(0, int(min(f.centre[0] for f in layouts) - reach)), max(0, int(min(f.centre[1] for f in layouts) - reach))
+    x1, y1 = min(w, int(max(f.centre[0] for f in layouts) + reach) + 1), min(h, int(max(f.centre[1] for f in layouts) + reach) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return styled
+    part = [moved(f, -x0, -y0) for f in layouts]
+    styled_lab = lab_of(styled[y0:y1, x0:x1])
+    drawn_lab = anime_faces(styled_lab, photo_lab[y0:y1, x0:x1], part, STYLISED)
+    drawn = np.clip(np.rint(cv2.cvtColor(drawn_lab, cv2.COLOR_Lab2RGB) * 255.0), 0, 255).astype(np.uint8)
+    out = styled.copy()
+    touched = np.any(drawn_lab != styled_lab, axis=2)
+    out[y0:y1, x0:x1][touched] = drawn[touched]
+    return out
+
+
 def draw_faces_on(photo: np.ndarray, styled: np.ndarray) -> np.ndarray:
     """``styled`` (uint8 RGB, a stylisation of ``photo``, any size) with the faces found in
     ``photo`` drawn the anime way in the styled picture's own skin colours; ``styled`` itself when
@@ -460,15 +503,4 @@ def draw_faces_on(photo: np.ndarray, styled: np.ndarray) -> np.ndarray:
     if photo.shape[:2] != styled.shape[:2]:
         photo = cv2.resize(photo, (styled.shape[1], styled.shape[0]), interpolation=cv2.INTER_AREA)
     photo_lab = lab_of(photo)
-    grey = cv2.equalizeHist(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY))
-    seen = [box for box in face_boxes(photo, more=True) if found_eye_pair(grey, box) is not None]  # eyes open and seen, not guessed
-    layouts = [f for f in find_faces(photo, photo_lab, seen) if recognisable_after_drawing(photo_lab, f)]
-    if not layouts:
-        return styled
-    styled_lab = lab_of(styled)
-    drawn_lab = anime_faces(styled_lab, photo_lab, layouts, STYLISED)
-    drawn = np.clip(np.rint(cv2.cvtColor(drawn_lab, cv2.COLOR_Lab2RGB) * 255.0), 0, 255).astype(np.uint8)
-    out = styled.copy()
-    touched = np.any(drawn_lab != styled_lab, axis=2)  # the rest keeps its exact pixels
-    out[touched] = drawn[touched]
-    return out
+    return draw_layouts(photo_lab, styled, drawable_faces(photo, photo_lab))
