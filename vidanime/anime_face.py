@@ -446,7 +446,7 @@ def anime_faces(lab: np.ndarray, photo_lab: np.ndarray, layouts: list[FaceLayout
             around = cv2.GaussianBlur(ellipse(out.shape[:2], (ex, ey), (0.14 * u, 0.085 * u)), (0, 0), max(1.0, 0.02 * u))
             # with cover_eyes the eye itself goes whatever its colour (eyeliner left beside a drawn eye
             # reads as a trace of the real one); hair round it stays (painted over, it glowed)
-            cover = np.maximum(not_hair, ellipse(out.shape[:2], (ex, ey), (0.11 * u, 0.06 * u))) if finish.cover_eyes else not_hair
+            cover = np.maximum(not_hair, ellipse(out.shape[:2], (ex, ey + 0.02 * u), (0.12 * u, 0.09 * u))) if finish.cover_eyes else not_hair
             paint(out, around * cover, tones[0])
         draw_face(out, photo_lab, layout, finish)
     return out
