@@ -28,7 +28,7 @@ along its length and drawn at one even width), darker, and harder tone borders; 
 mouth, no traced line across the face), with the photos that hold a face drawn four times as often.
 The student keeps the clean skin and the line-free faces but does not yet draw the teacher's eyes
 (docs/cel_v3.md); for pictures, `vidanime convert --faces draw` draws them on its output (judged
-more anime-like in 24 of 24 pairs and rather shipped in 15 of 24; docs/guide/images.md). Trained on a CPU by
+more anime-like in 24 of 24 pairs and rather shipped in 17 of 24; docs/guide/images.md). Trained on a CPU by
 this project; no pretrained anime weights and no film frames are involved. The default `cel` is
 still v2 ([cel](cel.md)): judges called v3 the more anime-like in 12 of 12 pairs, but would rather
 ship v2 for people's videos (9 of 12), so v3 stays opt-in until it meets its targets."""
