@@ -166,12 +166,12 @@ def dark_row(lightness: np.ndarray, cx: float, y0: float, y1: float, half_w: flo
     return float(r0 + int(np.argmin(rows))) if rows.max() - rows.min() >= contrast else None
 
 
-def face_layout(photo_lab: np.ndarray, grey: np.ndarray, box: Box) -> FaceLayout:
-    """Where to draw the parts of one detected face."""
+def face_layout(photo_lab: np.ndarray, grey: np.ndarray, box: Box, pair: tuple[tuple[float, float], tuple[float, float]] | None = None) -> FaceLayout:
+    """Where to draw the parts of one detected face (its eyes near ``pair``, default ``eye_pair``)."""
     lightness = photo_lab[..., 0]
     x, y, w, h = box
     u = float(w)
-    eyes = tuple(darkest(lightness, ex, ey, 0.07 * u, 0.04 * u, 0.02 * u) for ex, ey in eye_pair(grey, box))
+    eyes = tuple(darkest(lightness, ex, ey, 0.07 * u, 0.04 * u, 0.02 * u) for ex, ey in pair or eye_pair(grey, box))
     # every anime face has brows: where the photo shows none (fair brows, a fringe), the usual height
     brows = tuple(dark_row(lightness, ex, ey - 0.2 * u, ey - 0.06 * u, 0.06 * u, 6.0) or ey - 0.13 * u for ex, ey in eyes)
     mid_x = 0.5 * (eyes[0][0] + eyes[1][0])
@@ -379,10 +379,15 @@ def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout, finish
         draw_stroke(lab, (mx, my - 0.03 * u), (0.1 * u, 0.03 * u), (25, 155), max(1.2, 0.011 * u), (25.0, 25.0, 12.0))
 
 
-def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray, boxes: list[Box]) -> list[FaceLayout]:
-    """Layouts of the faces in ``boxes`` (``face_boxes``) that are large enough and drawable."""
+def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray, boxes: list[Box], seen_eyes: bool = False) -> list[FaceLayout]:
+    """Layouts of the faces in ``boxes`` (``face_boxes``) that are large enough and drawable; with
+    ``seen_eyes`` only those whose two eyes the eye detector finds (open, not guessed)."""
     grey = cv2.equalizeHist(cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2GRAY))
-    layouts = [face_layout(photo_lab, grey, box) for box in boxes if box[2] >= MIN_FACE]
+    layouts = []
+    for box in (b for b in boxes if b[2] >= MIN_FACE):
+        pair = found_eye_pair(grey, box) if seen_eyes else None  # looked for once, used for the layout too
+        if pair is not None or not seen_eyes:
+            layouts.append(face_layout(photo_lab, grey, box, pair))
     return [f for f in layouts if drawable(photo_lab, f)]
 
 
@@ -460,9 +465,7 @@ def lab_of(rgb: np.ndarray) -> np.ndarray:
 def drawable_faces(photo: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]:
     """The faces of ``photo`` worth drawing: found (strict or lenient pass) with both eyes seen by
     the eye detector (open, not guessed), drawable, and still recognisable once drawn."""
-    grey = cv2.equalizeHist(cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY))
-    seen = [box for box in face_boxes(photo, more=True) if found_eye_pair(grey, box) is not None]
-    return [f for f in find_faces(photo, photo_lab, seen) if recognisable_after_drawing(photo_lab, f)]
+    return [f for f in find_faces(photo, photo_lab, face_boxes(photo, more=True), seen_eyes=True) if recognisable_after_drawing(photo_lab, f)]
 
 
 def moved(layout: FaceLayout, dx: float, dy: float) -> FaceLayout:
