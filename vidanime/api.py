@@ -19,7 +19,6 @@ from typing import Callable, Literal
 
 import numpy as np
 
-from vidanime.errors import UsageError
 from vidanime.model import Model, load_model
 from vidanime.pipeline.convert import ConvertOutcome
 from vidanime.pipeline.convert import convert as run_convert
@@ -73,8 +72,7 @@ class Stylizer:
     def __init__(self, style: str = DEFAULT_STYLE, *, kind: Literal["image", "video"] = "image", faces: str = "keep", **options: object) -> None:
         if kind not in ("image", "video"):
             raise ValueError(f"kind is 'image' or 'video', not {kind!r}")
-        if face_drawing(faces) is not None and kind == "video":
-            raise UsageError("faces='draw' works on pictures: found frame by frame, drawn faces would flicker on video")
+        face_drawing(faces, video=kind == "video")  # a bad value, or faces on video frames, before the model loads
         self.model: Model = load_model(checked_options(options, MODEL_OPTION_NAMES).model_options(style))
         self._stylise = with_faces(self.model.stylizer(kind), faces)
 

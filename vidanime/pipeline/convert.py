@@ -138,9 +138,8 @@ def validate(request: ConvertRequest) -> None:
         raise UsageError("--ray takes a file or a folder, without --resume / --start / --end / --fps")
     if request.resume and (request.start or request.end is not None or request.fps):
         raise UsageError("--resume does not combine with --start / --end / --fps yet: convert the part first, or without --resume")
-    strength_blend(request.strength), side_by_side(request.compare), face_drawing(request.faces)  # check the values now
-    if request.faces != "keep" and (is_stream_input(request.source) or (not Path(request.source).is_dir() and _kind(Path(request.source)) == "video")):
-        raise UsageError("--faces draw works on pictures: found frame by frame, drawn faces would flicker on video")
+    video = is_stream_input(request.source) or (not Path(request.source).is_dir() and _kind(Path(request.source)) == "video")
+    strength_blend(request.strength), side_by_side(request.compare), face_drawing(request.faces, video)  # check the values now
     if not is_stream_input(request.source) and not Path(request.source).exists():
         raise VidanimeError(f"input not found: {request.source}")
     smoother_factory(request.temporal, request.temporal_strength)  # checks --temporal now

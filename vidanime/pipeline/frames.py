@@ -101,14 +101,16 @@ COMPARE = ("horizontal", "vertical")
 FACES = ("keep", "draw")
 
 
-def face_drawing(mode: str) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
+def face_drawing(mode: str, video: bool = False) -> Callable[[np.ndarray, np.ndarray], np.ndarray] | None:
     """``--faces``: ``keep`` the model's faces, or ``draw`` each face found in the original the
     anime way on the stylised picture (``vidanime.anime_face``: eyes, brows and a nose tick as pen
-    shapes on flat skin)."""
+    shapes on flat skin). Refused for ``video``: found frame by frame, drawn faces flicker."""
     if mode not in FACES:
         raise UsageError(f"--faces takes {' or '.join(FACES)}")
     if mode == "keep":
         return None
+    if video:
+        raise UsageError("--faces draw works on pictures: found frame by frame, drawn faces would flicker on video")
     from vidanime.anime_face import draw_faces_on
 
     def draw(originals: np.ndarray, styled: np.ndarray) -> np.ndarray:

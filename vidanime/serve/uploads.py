@@ -17,7 +17,7 @@ from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path, read_image
 from vidanime.model import QUALITY
 from vidanime.pipeline.convert import VIDEO_SUFFIXES
-from vidanime.pipeline.frames import FACES
+from vidanime.pipeline.frames import FACES, face_drawing
 from vidanime.serve.jobs import JobQueue
 from vidanime.video.decode import VideoReader
 
@@ -34,11 +34,11 @@ def check_speed(quality: str, resolution: str) -> None:
 
 
 def check_faces(faces: str, source: Path) -> None:
-    """The page's faces choice, as a 400 before any work: ``draw`` is for pictures."""
+    """The page's faces choice, as a 400 before any work: ``draw`` is for pictures (the pipeline's
+    own refusal, a ``UsageError``, which the app answers with 400)."""
     if faces not in FACES:
         raise HTTPException(400, f"faces is one of {', '.join(FACES)}")
-    if faces != "keep" and not is_image_path(source):
-        raise HTTPException(400, "faces draw works on pictures: found frame by frame, drawn faces would flicker on video")
+    face_drawing(faces, video=not is_image_path(source))
 
 
 def safe_name(name: str | None, fallback: str = "upload") -> str:

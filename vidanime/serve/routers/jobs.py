@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, File, Form, HTTPException, UploadFile
 from fastapi.responses import FileResponse
 
+from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path
 from vidanime.pipeline.options import convert_request
 from vidanime.serve.jobs import Job
@@ -47,7 +48,7 @@ async def create_job(
         raise HTTPException(400, "send a file, or the id of an upload")
     try:
         check_faces(faces, source)
-    except HTTPException:
+    except (HTTPException, VidanimeError):
         shutil.rmtree(folder, ignore_errors=True)  # the job's folder, and a file sent with it
         raise
     suffix = source.suffix.lower() if kind == "image" else ".mp4"
