@@ -3,6 +3,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -42,6 +43,24 @@ def fake_cpu(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     import vidanime.engine.cpu as cpu
 
     monkeypatch.setattr(cpu, "all_cpu_flags", lambda: set(CPU_KINDS[kind]))
+
+
+def engines_answer_like_fp32(monkeypatch: pytest.MonkeyPatch, model: Path, failing: tuple[str, ...] = ()) -> None:
+    """Every OpenVINO runner answers as ``model`` does in fp32, except the precisions in ``failing``,
+    which raise as a kernel this CPU lacks does. What int8 and bf16 really give depends on the CPU
+    (on an AMX Xeon, OpenVINO 2026.4 cannot run cel's int8 graph with bf16 float parts at all);
+    what ``auto`` picks from the answers must not."""
+    from vidanime.engine import openvino_backend as ovb
+    from vidanime.engine.session import open_session
+
+    ort = open_session(model, "cpu", 2, "onnxruntime")
+
+    def run(self: ovb.OpenVINORunner, batch: np.ndarray) -> np.ndarray:
+        if self.precision in failing:
+            raise RuntimeError("No suitable implementations.")
+        return ort.run(batch)
+
+    monkeypatch.setattr(ovb.OpenVINORunner, "run", run)
 
 
 @pytest.fixture(autouse=True)

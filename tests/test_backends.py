@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import fake_cpu
+from conftest import engines_answer_like_fp32, fake_cpu
 from factories import make_clip
 
 from vidanime.cli.app import run
@@ -68,12 +68,11 @@ def test_int8_graph_used_when_its_probe_agrees(tmp_path: Path) -> None:
     assert runner.precision == "fp32" and "int8 probe" in note  # a probe it cannot match: fp32
     runner, _ = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=False, precision="fp32")
     assert runner.precision == "fp32"
-    runner, note = ovb.make_runner(model, 2, ort.run, probe, 2.0, has_bf16=True)  # an AMX CPU's path
-    assert runner.precision == "int8+bf16" and runner.float_hint == "bf16" and "dB against fp32" in note
 
 
-# What --precision auto picks for a style that ships an int8 graph, per CPU kind: the int8 graph
-# everywhere, its float parts in bf16 where the CPU has bf16 units.
+# What --precision auto picks for a style that ships an int8 graph, per CPU kind, when every
+# precision passes its probe: the int8 graph everywhere, its float parts in bf16 where the CPU has
+# bf16 units.
 AUTO_PRECISION = {"avx2": "int8", "avx512-bf16": "int8+bf16", "amx": "int8+bf16"}
 
 
@@ -82,10 +81,24 @@ AUTO_PRECISION = {"avx2": "int8", "avx512-bf16": "int8+bf16", "amx": "int8+bf16"
 def test_auto_precision_per_cpu_kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
     fake_cpu(monkeypatch, kind)
     model = _style_with_int8(tmp_path)
+    engines_answer_like_fp32(monkeypatch, model)
     assert open_session(model, "cpu", 2, "auto").precision == AUTO_PRECISION[kind]
     variant_file(model, "int8").write_bytes(b"not a model")  # damaged: auto falls back, int8 says why
     assert open_session(model, "cpu", 2, "auto").precision == ("bf16" if kind != "avx2" else "fp32")
     with pytest.raises(VidanimeError, match="cannot read"):
+        open_session(model, "cpu", 2, "auto", "int8")
+
+
+@needs_openvino
+@pytest.mark.parametrize("kind", ["avx512-bf16", "amx"])
+def test_auto_falls_back_to_bf16_when_int8_with_bf16_fails_on_this_cpu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    fake_cpu(monkeypatch, kind)
+    model = _style_with_int8(tmp_path)
+    engines_answer_like_fp32(monkeypatch, model, failing=("int8+bf16",))
+    session = open_session(model, "cpu", 2, "auto")
+    assert session.precision == "bf16" and "int8+bf16 failed: No suitable implementations" in session.precision_note
+    # asked for by name, the failure is one clear line, not OpenVINO's source location
+    with pytest.raises(VidanimeError, match=r"cannot run cel.onnx in int8\+bf16 on this CPU \(No suitable implementations\.\)"):
         open_session(model, "cpu", 2, "auto", "int8")
 
 

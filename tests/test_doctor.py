@@ -9,7 +9,7 @@ from pathlib import Path
 
 import onnxruntime as ort
 import pytest
-from conftest import fake_cpu
+from conftest import engines_answer_like_fp32, fake_cpu
 
 from vidanime.cli.app import run
 from vidanime.cli.doctor_cmd import cuda_lines
@@ -100,6 +100,7 @@ def test_starting_the_real_provider_gives_an_answer() -> None:
 def test_precision_per_cpu_kind(monkeypatch: pytest.MonkeyPatch, kind: str, bf16: list[str], precision: str) -> None:
     pytest.importorskip("openvino", reason="the precision choice is OpenVINO's")
     fake_cpu(monkeypatch, kind)
+    engines_answer_like_fp32(monkeypatch, resolve_style("cel").path)
     assert cpu_units().bf16 == bf16 and ("amx_int8" in cpu_units().int8) == (kind == "amx")
     cel = style_engines("cel", resolve_style("cel"))  # the bundled cel ships an int8 graph and an fp16 one
     assert (cel.cpu_backend, cel.cpu_precision, cel.cuda_model) == ("openvino", precision, "cel.fp16.onnx")

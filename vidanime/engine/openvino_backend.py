@@ -39,6 +39,14 @@ def psnr(a: np.ndarray, b: np.ndarray, value_range: float) -> float:
     return 99.0 if mse == 0 else 10 * np.log10(value_range**2 / mse)
 
 
+def short_reason(exc: BaseException, width: int = 100) -> str:
+    """The line of an OpenVINO exception that says what went wrong (its first lines only say where
+    in OpenVINO's source it was raised), cut to ``width`` characters."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    told = [line for line in lines if not line.startswith(("Exception from", "Check '"))]
+    return ((told or lines or [type(exc).__name__])[0])[:width]
+
+
 def int8_sibling(model_path: Path) -> Path | None:
     """``NAME.int8.onnx`` beside ``NAME.onnx``, when it was exported."""
     sibling = variant_file(model_path, "int8")
@@ -145,13 +153,15 @@ def make_runner(
             return runner, "fp32 (" + "; ".join(rejected) + ")" if rejected else "fp32"
         try:
             score = psnr(runner.run(probe), expected, value_range)
-        except Exception as exc:  # noqa: BLE001 - a graph this OpenVINO cannot compile; try the next
+        except Exception as exc:  # noqa: BLE001 - a graph this OpenVINO cannot compile on this CPU; try the next
             if precision != "auto":
-                raise
-            rejected.append(f"{runner.precision} failed: {str(exc).splitlines()[0][:80]}")
+                raise VidanimeError(f"OpenVINO cannot run {model_path.name} in {runner.precision} on this CPU ({short_reason(exc)}); "
+                                    "--precision auto picks one that runs") from exc
+            log.info("%s failed on this CPU: not used", runner.precision)
+            rejected.append(f"{runner.precision} failed: {short_reason(exc, 80)}")
             continue
         if score >= MIN_PSNR or precision != "auto":
-            return runner, f"{runner.precision} (probe {score:.1f} dB against fp32)"
-        log.warning("%s probe only %.1f dB against fp32: not used", runner.precision, score)
+            return runner, f"{runner.precision} (" + "; ".join([f"probe {score:.1f} dB against fp32", *rejected]) + ")"
+        log.info("%s probe only %.1f dB against fp32: not used (the precision line says so)", runner.precision, score)
         rejected.append(f"{runner.precision} probe {score:.1f} dB < {MIN_PSNR:g}")
     raise AssertionError("an auto list ends with fp32")

@@ -177,7 +177,7 @@ def _open_openvino(model_path: Path, threads: int, required: bool, precision: st
         if required and isinstance(exc, VidanimeError):
             raise
         if required:
-            raise VidanimeError(f"OpenVINO cannot run {model_path.name}: {str(exc).splitlines()[0]}") from exc
+            raise VidanimeError(f"OpenVINO cannot run {model_path.name}: {ovb.short_reason(exc)}") from exc
         log.info("OpenVINO cannot run %s (%s): staying on ONNX Runtime", model_path.name, exc)
         return None
     return EngineSession(runner.run, "cpu", contract, model_path, "openvino", runner.precision, note)
