@@ -66,6 +66,27 @@ def test_ink_gain_and_bias_sharpen_and_shift_the_lines() -> None:
     assert a_sharp[1] > 0.5 > a_soft[1]  # the bias draws a doubtful line the soft head leaves out
 
 
+def test_a_tone_gamma_lifts_mid_tones_and_keeps_ink_black_white_and_hue() -> None:
+    plain = get_arch("context-unet-ink").build(width=8)
+    toned = get_arch("context-unet-ink").build(width=8, tone_gamma=0.75)
+    # four pixels: ink-dark, a dark red, a mid blue-grey, white (each in [-1, 1])
+    rgb = torch.tensor([[0.04, 0.02, 0.02], [0.30, 0.10, 0.05], [0.35, 0.45, 0.50], [1.0, 1.0, 1.0]])
+    picture = (rgb.T.reshape(1, 3, 1, 4) * 2 - 1)
+    no_ink = torch.full((1, 1, 1, 4), -30.0)
+    assert torch.allclose(plain.composite(picture, no_ink), picture, atol=1e-6)
+    out = (toned.composite(picture, no_ink)[0, :, 0].T + 1) / 2
+    assert torch.allclose(out[0], rgb[0], atol=1e-6) and torch.allclose(out[3], rgb[3], atol=1e-6)  # ink and white kept
+    value = rgb.amax(dim=1)
+    assert abs(out[2].max() - value[2] ** 0.75) < 1e-5 and out[1].max() > value[1] * 1.2  # mid tones and darks lifted
+    for i in (1, 2):  # channels scaled together: hue and saturation kept
+        assert torch.allclose(out[i] / out[i].max(), rgb[i] / rgb[i].max(), atol=1e-5)
+    dark = torch.full((1, 3, 1, 1), 0.10 * 2 - 1)  # brightest channel 0.10: above the default floor, under 0.12
+    no_line = torch.full((1, 1, 1, 1), -30.0)
+    assert toned.composite(dark, no_line)[0, 0].item() > dark[0, 0].item() + 0.01
+    higher_floor = get_arch("context-unet-ink").build(width=8, tone_gamma=0.75, tone_floor=0.12)
+    assert abs(higher_floor.composite(dark, no_line)[0, 0].item() - dark[0, 0].item()) < 1e-6
+
+
 def test_a_fill_black_point_makes_dark_fills_black_and_keeps_white() -> None:
     plain = get_arch("context-unet-ink").build(width=8)
     pointed = get_arch("context-unet-ink").build(width=8, fill_black=0.05)
@@ -75,3 +96,27 @@ def test_a_fill_black_point_makes_dark_fills_black_and_keeps_white() -> None:
     out = pointed.composite(fill, no_ink)[0, 0, 0]
     assert out[1] <= -0.999 and out[0] < -1.0  # the darkest 5 % of the range becomes black (the runtime clips)
     assert out[2] < 0.0 and abs(out[3] - 1.0) < 1e-6  # mid tones darker, white stays white
+
+
+def test_a_bundled_graph_gives_back_its_weights_for_another_export(tmp_path: Path) -> None:
+    from training.export.onnx import checkpoint_from_onnx, export_generator
+    from training.models.weights import read_checkpoint
+    from vidanime.errors import VidanimeError
+
+    trained = get_arch("context-unet-ink").build(width=8, ink_shade=0.25)
+    torch.manual_seed(0)
+    for p in trained.parameters():  # weights no fresh model has
+        p.data.normal_(0, 0.1)
+    options = {"ink_gain": 6.0, "ink_bias": 5.0, "fill_black": 0.03}
+    first = tmp_path / "first.pt"
+    torch.save({"arch": "context-unet-ink", "arch_kwargs": {"width": 8, "ink_shade": 0.25}, "models": {"generator": trained.state_dict()}}, first)
+    graph = export_generator("context-unet-ink", tmp_path / "style.onnx", checkpoint=first, overrides=options).path
+    with pytest.raises(VidanimeError, match="answers differently"):  # the ink shade it was trained with is not in the graph's names
+        checkpoint_from_onnx(graph, tmp_path / "back.pt", "context-unet-ink", {"width": 8}, "cel-v3-distill", options)
+    assert not (tmp_path / "back.pt").exists()
+    back = checkpoint_from_onnx(graph, tmp_path / "back.pt", "context-unet-ink", {"width": 8, "ink_shade": 0.25}, "cel-v3-distill", options)
+    state, info = read_checkpoint(back)
+    assert info["arch_kwargs"] == {"width": 8, "ink_shade": 0.25} and info["recipe"] == "cel-v3-distill"
+    assert all(torch.equal(state[k], v) for k, v in trained.state_dict().items())
+    brighter = export_generator("context-unet-ink", tmp_path / "bright.onnx", checkpoint=back, overrides={**options, "tone_gamma": 0.75})
+    assert brighter.parity  # exported again with another option, and checked against its torch model

@@ -271,8 +271,9 @@ def int8_note(name: str) -> str:
     int8 = sidecar(name).get("int8")
     if not isinstance(int8, dict):
         return ""
-    return (f"\n- **int8:** `{int8['file']}` runs in OpenVINO on the CPU: {int8['int8_speedup_vs_openvino_fp32']}x "
-            f"OpenVINO fp32's speed, PSNR against fp32 {int8['psnr_db_median']} dB (median; worst {int8['psnr_db_min']} dB).")  # fmt: skip
+    measured = f" (measured on {int8['cpu']}, {int8['int8_precision']})" if "cpu" in int8 else ""
+    return (f"\n- **int8:** `{int8['file']}` runs in OpenVINO on the CPU at {int8['int8_speedup_vs_openvino_fp32']}x OpenVINO fp32's "
+            f"speed{measured}, PSNR against fp32 {int8['psnr_db_median']} dB (median; worst {int8['psnr_db_min']} dB).")  # fmt: skip
 
 
 def int8_section(name: str) -> str:
@@ -283,7 +284,7 @@ def int8_section(name: str) -> str:
     f = saved.get("styles", {}).get(name)
     if not f:
         return ""
-    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": saved.get("machine", {}).get("cpu", "this machine"), "style": name, "float_note": int8_float_note(f)})
+    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": f.get("machine", saved.get("machine", {})).get("cpu", "this machine"), "style": name, "float_note": int8_float_note(f)})
 
 
 def int8_float_note(figures: dict[str, Any]) -> str:

@@ -62,8 +62,9 @@ CEL_V3 = v3.V3Style(
     name="cel-v3", v2="cel", labels=("cel v2", "teacher v3", "**cel v3**"), grid_labels=("cel (v2)", "cel-v3"), teacher=partial(cel_v3_shade, params=FACES),
     # Lines sharper and a little more of them than the trained head's own 0.5 (p > 0.3): chosen by eye
     # on four held-out photos beside the teacher (gain 1 / 4 / 6, bias 0 / 3 / 5), docs/cel_v3.md; a black
-    # point at 3 % of the fill's range for richer darks (judged blind, docs/cel_v3.md).
-    ink={"ink_gain": 6.0, "ink_bias": 5.0, "fill_black": 0.03}, recipe="cel-v3-distill", figures=cards.DOCS / "cel_v3.json",
+    # point at 3 % of the fill's range for richer darks, and mid tones and shadows brightened toward
+    # anime frames' (tone gamma 0.75, ink kept dark): each judged blind, docs/cel_v3.md.
+    ink={"ink_gain": 6.0, "ink_bias": 5.0, "fill_black": 0.03, "tone_gamma": 0.75}, arch_kwargs={"width": 16, "ink_shade": 0.25}, recipe="cel-v3-distill", figures=cards.DOCS / "cel_v3.json",
     photo_grid=Path("samples/cel_grid.jpg"), clip_grid=Path("samples/cel_clip_grid.jpg"),
     heading="the drawing cel (v3), opt-in until it meets its targets",
     look="Photos and video frames redrawn: texture flattened into soft fills, dark ink lines in each region's own hue, richer colour.",

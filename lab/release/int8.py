@@ -25,8 +25,10 @@ from lab.measure.upsample import agreement, frames_of
 from lab.release import cards, render_cards
 from training.export.onnx import export_int8
 from vidanime.bench.machine import describe
-from vidanime.engine.session import open_session, variant_file
+from vidanime.engine.openvino_backend import OpenVINORunner
+from vidanime.engine.session import EngineSession, open_session, usable_cores, variant_file
 from vidanime.engine.stylizer import Stylizer
+from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path
 from vidanime.outputs import write_json
 from vidanime.styles.registry import BUNDLED_DIR
@@ -41,18 +43,26 @@ def calibration_set(data: Path) -> list[Path]:
     return photos[:CALIBRATION_PHOTOS]
 
 
-def stylizers(model: Path) -> dict[str, Stylizer]:
-    """The three ways a CPU can run the style: OpenVINO fp32 / int8, ONNX Runtime fp32."""
-    engines = {
-        "openvino_fp32": open_session(model, "cpu", None, "openvino", "fp32"),
-        "openvino_int8": open_session(model, "cpu", None, "openvino", "int8"),
-        "onnxruntime_fp32": open_session(model, "cpu", None, "onnxruntime"),
-    }
-    return {name: Stylizer(e.run, e.contract) for name, e in engines.items()}
+def int8_engine(model: Path, fp32: EngineSession) -> EngineSession:
+    """The int8 graph as ``--precision int8`` runs it on this CPU, or, where OpenVINO cannot (on an
+    AMX Xeon OpenVINO 2026.4 cannot compile it with bf16 float parts), with fp32 float parts."""
+    try:
+        return open_session(model, "cpu", None, "openvino", "int8")
+    except VidanimeError:
+        runner = OpenVINORunner(variant_file(model, "int8"), usable_cores(), "int8", "f32")
+        return EngineSession(runner.run, "cpu", fp32.contract, model, "openvino", runner.precision)
+
+
+def stylizers(model: Path) -> tuple[dict[str, Stylizer], str]:
+    """The three ways a CPU can run the style: OpenVINO fp32 / int8, ONNX Runtime fp32; and the
+    precision the int8 graph ran at."""
+    fp32 = open_session(model, "cpu", None, "openvino", "fp32")
+    engines = {"openvino_fp32": fp32, "openvino_int8": int8_engine(model, fp32), "onnxruntime_fp32": open_session(model, "cpu", None, "onnxruntime")}
+    return {name: Stylizer(e.run, e.contract) for name, e in engines.items()}, engines["openvino_int8"].precision
 
 
 def measure(model: Path, frames: list[np.ndarray]) -> dict[str, object]:
-    runs = stylizers(model)
+    runs, int8_precision = stylizers(model)
     ref = [runs["openvino_fp32"](f[None])[0] for f in frames]
     out = [runs["openvino_int8"](f[None])[0] for f in frames]
     scores, ssim, detail = agreement(ref, out)
@@ -71,6 +81,8 @@ def measure(model: Path, frames: list[np.ndarray]) -> dict[str, object]:
         "ms_per_720p_frame": ms,
         "int8_speedup_vs_openvino_fp32": round(ms["openvino_fp32"] / ms["openvino_int8"], 2),
         "int8_speedup_vs_onnxruntime_fp32": round(ms["onnxruntime_fp32"] / ms["openvino_int8"], 2),
+        "int8_precision": int8_precision,
+        "machine": describe(),  # per style: a run measures only some styles, on whatever machine it has
         "frame_size": list(frames[0].shape[:2]),
         "frames": len(frames),
     }
@@ -88,7 +100,8 @@ def release(style: str, data: Path, frames: list[np.ndarray]) -> dict[str, objec
     figures["float_convolutions"] = report.float_convolutions
     sidecar_path = model.with_suffix(".json")
     sidecar = json.loads(sidecar_path.read_text())
-    sidecar["int8"] = {k: figures[k] for k in ("file", "psnr_db_median", "psnr_db_min", "int8_speedup_vs_openvino_fp32")}
+    sidecar["int8"] = {k: figures[k] for k in ("file", "psnr_db_median", "psnr_db_min", "int8_speedup_vs_openvino_fp32", "int8_precision")}
+    sidecar["int8"]["cpu"] = figures["machine"]["cpu"]
     sidecar_path.write_text(json.dumps(sidecar, indent=2) + "\n")
     return figures
 
@@ -102,8 +115,10 @@ def main() -> None:
     frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
     out = {"machine": describe(), "clips_note": "2 frames each of lab.measure.upsample's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
     print(json.dumps(out, indent=2))
-    if args.json.is_file():  # keep the figures of the styles not measured in this run
-        out["styles"] = {**json.loads(args.json.read_text(encoding="utf-8")).get("styles", {}), **out["styles"]}
+    if args.json.is_file():  # keep the figures of the styles not measured in this run, with the machine that measured them
+        saved = json.loads(args.json.read_text(encoding="utf-8"))
+        kept = {name: {"machine": saved.get("machine", {}), **f} for name, f in saved.get("styles", {}).items()}
+        out["styles"] = {**kept, **out["styles"]}
     write_json(args.json, out)
     if args.json.resolve() == cards.INT8_FIGURES:
         render_cards.render(args.styles)

@@ -20,13 +20,15 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import onnx
 
 from lab.release import cards
 from lab.release.cel import CLIP_FRAMES, CLIPS, README_CLIP_FRAMES, face_set, faces_kept, fit, frame_at, grid, render_set, style_report, stylizer, temporal
-from training.export.onnx import export_generator
+from training.export.onnx import checkpoint_from_onnx, export_generator
 from training.plots import final_losses, read_log, wall_minutes
 from vidanime.bench.graph_stats import graph_stats
 from vidanime.bench.latency import time_model
+from vidanime.engine.contract import META_PREFIX
 from vidanime.engine.cpu import cpu_model
 from vidanime.images.io import read_image
 from vidanime.styles.registry import BUNDLED_DIR
@@ -36,6 +38,7 @@ DATA_NOTE = ("The same licensed lists as cel v2: the `photos-open` pool plus per
              "each image at long side ≤ 768 and at half size, random 256 px crops with flips. Held out: every 7th "
              "`photos-open` photo of each content tag, every 6th of the others, and whole clips.")  # fmt: skip
 GRID_PHOTOS = (0, 9, 18, 27, 36, 45)  # which held-out photos the README grid shows
+EXPORT_OPTIONS = ("ink_gain", "ink_bias", "fill_black", "tone_gamma", "tone_floor")  # context-unet-ink's export-time settings
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,8 @@ class V3Style:
     labels: tuple[str, str, str]  # the style table's columns: v2, teacher, v3
     grid_labels: tuple[str, str]  # the README grids' captions: v2, v3
     teacher: Callable[[np.ndarray], np.ndarray]
-    ink: dict[str, float]  # the exported ink head's gain and bias, and the fill's black point if any
+    ink: dict[str, float]  # export options (EXPORT_OPTIONS): the ink head's gain and bias, the fill's black point, the tone
+    arch_kwargs: dict[str, object]  # what the generator was trained with (the ink shade is not in the graph's weights)
     recipe: str
     figures: Path  # every figure of the release; the card is rendered from it
     photo_grid: Path
@@ -67,18 +71,32 @@ class V3Style:
         return f"MIT (weights trained by vidanime on permissively licensed images; see {self.name}.md)"
 
 
-def export(style: V3Style, run: Path, checkpoint: Path, steps: int) -> dict[str, object]:
+def export(style: V3Style, run: Path | None, checkpoint: Path, steps: int, weights_note: str | None = None) -> dict[str, object]:
+    """``NAME.onnx`` and its sidecar from ``checkpoint`` with the style's export options (and the
+    run's loss plot, when there is a run); ``weights_note`` says where weights read back came from."""
     target = BUNDLED_DIR / f"{style.name}.onnx"
     (BUNDLED_DIR / f"{style.name}.int8.onnx").unlink(missing_ok=True)  # a previous export's; lab.release.int8 writes this one's
-    report = export_generator(
-        "context-unet-ink", target, checkpoint=checkpoint, style_name=style.name, overwrite=True, overrides=dict(style.ink),
-        extra_metadata={"recipe": style.recipe, "version": "3", "steps": str(steps), "license": style.license},
-    )  # fmt: skip
+    extra = {"recipe": style.recipe, "version": "3", "steps": str(steps), "license": style.license}
+    if weights_note:
+        extra["weights"] = weights_note
+    report = export_generator("context-unet-ink", target, checkpoint=checkpoint, style_name=style.name, overwrite=True, overrides=dict(style.ink), extra_metadata=extra)
     sidecar = {"name": style.name, "version": 3, "license": style.license, "arch": "context-unet-ink (width 16)", "recipe": style.recipe, "steps": steps, **style.ink}
     (BUNDLED_DIR / f"{style.name}.json").write_text(json.dumps(sidecar, indent=2) + "\n")
-    shutil.copyfile(run / "loss.png", cards.MODELS / f"{style.name}_loss.png")
+    if run is not None:
+        shutil.copyfile(run / "loss.png", cards.MODELS / f"{style.name}_loss.png")
     return {"params": report.params, "parity": report.parity, "file_mb": round(target.stat().st_size / 1e6, 2),
             "gmacs_720p": round(graph_stats(target, 720, 1280).gmacs, 2)}  # fmt: skip
+
+
+def weights_of_bundled(style: V3Style, target: Path) -> tuple[Path, str]:
+    """The bundled graph's weights as a generator checkpoint (``checkpoint_from_onnx``, checked to
+    answer as the graph does with the options its sidecar names), and a note of where they came from."""
+    graph = BUNDLED_DIR / f"{style.name}.onnx"
+    sidecar = json.loads((BUNDLED_DIR / f"{style.name}.json").read_text())
+    exported_with = {k: sidecar[k] for k in EXPORT_OPTIONS if k in sidecar}
+    checkpoint = checkpoint_from_onnx(graph, target, "context-unet-ink", style.arch_kwargs, style.recipe, exported_with)
+    provenance = {p.key: p.value for p in onnx.load(str(graph)).metadata_props}.get(META_PREFIX + "provenance", "unknown provenance")
+    return checkpoint, f"read back from {graph.name} ({provenance}; exported then with {exported_with})"
 
 
 def measure(style: V3Style, holdout: list[Path], data: Path) -> dict[str, object]:
@@ -159,11 +177,27 @@ def release(style: V3Style, run: Path, checkpoint: Path, holdout_list: Path, dat
     """Export, measure, keep a judging run's verdict, write the figures and render the card."""
     rows = read_log(run / "log.jsonl")
     steps = int(rows[-1]["step"])
-    holdout = [Path(line) for line in holdout_list.read_text().splitlines() if line.strip()]
     f: dict[str, object] = {"steps": steps, **export(style, run, checkpoint, steps)}
-    f.update(measure(style, holdout, data))
     f["final_losses"] = final_losses(rows)
     f["wall_minutes"] = wall_minutes(rows)
+    return measured_and_written(style, f, holdout_list, data)
+
+
+def reexport(style: V3Style, holdout_list: Path, data: Path) -> dict[str, object]:
+    """The bundled weights exported again with the style's export options as they are now (the
+    training run's folder is not needed), measured, the figures and card written; what the
+    training run reported (steps, losses, wall time) is kept from the saved figures."""
+    saved = json.loads(style.figures.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint, note = weights_of_bundled(style, Path(tmp) / "generator.pt")
+        f: dict[str, object] = {"steps": saved["steps"], **export(style, None, checkpoint, saved["steps"], note)}
+    f.update({k: saved[k] for k in ("final_losses", "wall_minutes") if k in saved})
+    return measured_and_written(style, f, holdout_list, data)
+
+
+def measured_and_written(style: V3Style, f: dict[str, object], holdout_list: Path, data: Path) -> dict[str, object]:
+    holdout = [Path(line) for line in holdout_list.read_text().splitlines() if line.strip()]
+    f.update(measure(style, holdout, data))
     f["date"] = date.today().isoformat()
     if style.figures.is_file():  # a judging run's verdict outlives a re-measure
         f["judged"] = json.loads(style.figures.read_text()).get("judged")
@@ -179,8 +213,12 @@ def main(style: V3Style, doc: str) -> None:
     parser.add_argument("--run", default="ink", help="the released student's run folder inside run_dir (the ink run)")
     parser.add_argument("--checkpoint", type=Path, help="a generator checkpoint other than the run's last")
     parser.add_argument("--holdout", type=Path, help="the held-out photo list, when not run_dir/holdout.txt")
+    parser.add_argument("--from-bundled", action="store_true", help="export the bundled weights again with today's export options (no run needed)")
     args = parser.parse_args()
-    run = args.run_dir / args.run
-    checkpoint = args.checkpoint or run / "checkpoints" / "generator.pt"
-    f = release(style, run, checkpoint, args.holdout or args.run_dir / "holdout.txt", args.data)
+    holdout = args.holdout or args.run_dir / "holdout.txt"
+    if args.from_bundled:
+        f = reexport(style, holdout, args.data)
+    else:
+        run = args.run_dir / args.run
+        f = release(style, run, args.checkpoint or run / "checkpoints" / "generator.pt", holdout, args.data)
     print(json.dumps(f, indent=2))

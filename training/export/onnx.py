@@ -202,6 +202,35 @@ def export_generator(
     return report
 
 
+def checkpoint_from_onnx(graph: Path, target: Path, arch: str, arch_kwargs: dict[str, object], recipe: str, export_options: dict[str, object]) -> Path:
+    """A generator checkpoint (as the trainer writes ``generator.pt``) holding the weights of an
+    exported fp32 ``graph``, read back from its initializers, whose names are the module's own: a
+    bundled style can then be exported again with other export options (ink gain, black point,
+    tone) when the training run's folder is gone. The rebuilt model, with the ``export_options``
+    the graph was exported with, must answer as the graph does, or nothing is written."""
+    import onnxruntime as ort
+    from onnx import numpy_helper
+
+    model = get_arch(arch).build(**arch_kwargs, **export_options).eval()
+    wanted = model.state_dict()
+    found = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(graph)).graph.initializer if i.name in wanted}
+    missing = sorted(set(wanted) - set(found))
+    if missing:
+        raise VidanimeError(f"{graph.name} is not a {arch} export: no {', '.join(missing[:3])}")
+    model.load_state_dict(found)
+    probe = np.random.default_rng(0).uniform(-1, 1, (1, 3, 64, 96)).astype(np.float32)
+    answer = ort.InferenceSession(str(graph), providers=["CPUExecutionProvider"]).run(None, {"input": probe})[0]
+    with torch.no_grad():
+        rebuilt = model(torch.from_numpy(probe)).numpy()
+    diff = float(np.abs(np.clip(rebuilt, -1, 1) - np.clip(answer, -1, 1)).max())
+    if diff > PARITY_TOL["fp32"]:
+        raise VidanimeError(f"{graph.name} rebuilt as {arch} {arch_kwargs} {export_options} answers differently (max abs diff {diff:.2e})")
+    state = get_arch(arch).build(**arch_kwargs).state_dict()
+    state.update(found)
+    torch.save({"step": None, "recipe": recipe, "arch": arch, "arch_kwargs": arch_kwargs, "models": {"generator": state}}, target)
+    return target
+
+
 def export_int8(fp32: Path, calibration: list[Path]) -> "Int8Report":
     """``NAME.int8.onnx`` beside ``fp32``, calibrated on crops of ``calibration`` images."""
     from training.data.batches import load_images

@@ -73,7 +73,7 @@ class InkedContextUNet(ContextUNet):
 
     def __init__(
         self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4, ink_gain: float = 1.0, ink_bias: float = 0.0,
-        fill_black: float = 0.0,
+        fill_black: float = 0.0, tone_gamma: float = 1.0, tone_floor: float = 0.08,
     ) -> None:
         super().__init__(width, dilations)
         self.ink = _conv(width, 1)
@@ -84,6 +84,11 @@ class InkedContextUNet(ContextUNet):
         # Trained at 0; an export may set a black point: fill values up to this share of the range
         # become black and the rest is stretched (a student that lifts the teacher's darks)
         self.fill_black = fill_black
+        # Trained at 1; an export may brighten the drawn picture's mid tones and shadows (< 1), the ink
+        # kept dark: the student paints darker than anime frames are (median L 49 against their 58).
+        # Pixels whose brightest channel (0..1) is at most ``tone_floor`` are left as they are, and
+        # the curve blends in up to twice that
+        self.tone_gamma, self.tone_floor = tone_gamma, tone_floor
 
     def parts(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(fill in [-1, 1], ink logit)."""
@@ -95,7 +100,19 @@ class InkedContextUNet(ContextUNet):
             fill = (fill + 1 - 2 * self.fill_black) / (1 - self.fill_black) - 1
         alpha = torch.sigmoid(self.ink_gain * logit + self.ink_bias)
         ink = (fill + 1) * self.ink_shade - 1  # the fill's colour, darker
-        return fill + alpha * (ink - fill)
+        return self.toned(fill + alpha * (ink - fill))
+
+    def toned(self, picture: torch.Tensor) -> torch.Tensor:
+        """``picture`` with each pixel's brightest channel ``v`` (0..1) taken to ``v ** tone_gamma``
+        and the others scaled with it (hue and saturation kept), blended in between ``tone_floor``
+        and twice it so that ink and black stay where they are; white stays white."""
+        if self.tone_gamma == 1.0:
+            return picture
+        rgb = ((picture + 1) / 2).clamp(0.0, 1.0)
+        value = rgb.amax(dim=1, keepdim=True).clamp_min(1e-4)
+        weight = ((value - self.tone_floor) / self.tone_floor).clamp(0.0, 1.0)
+        toned = value + weight * (value.pow(self.tone_gamma) - value)
+        return rgb * (toned / value) * 2 - 1
 
     def forward(self, x: torch.Tensor, parts: bool = False) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor]:
         """The drawn picture; with ``parts`` (training) the fill and the ink logit instead."""
