@@ -62,6 +62,20 @@ def test_a_detection_on_something_without_skin_is_not_a_face() -> None:
     assert skin_share(to_lab(to_float(wall)), oval(wall.shape[:2], layout())) == 0.0
 
 
+def test_a_pale_cool_cast_face_counts_its_own_colour_as_skin_and_a_wall_still_does_not() -> None:
+    """A washed-out selfie under a cool light falls outside the fixed skin colours; with ``own_skin``
+    (the runtime's drawing) its own colour counts, and a blue-grey wall is still no face."""
+    cast = portrait().astype(np.float32)
+    cast = np.clip(0.35 * cast + 0.65 * np.array([215, 215, 235]), 0, 255).astype(np.uint8)  # pale and cool: skin at b* 0.7
+    lab = to_lab(to_float(cast))
+    assert find_faces(cast, lab, [BOX]) == []  # the fixed range does not see skin
+    assert len(find_faces(cast, lab, [BOX], own_skin=True)) == 1
+    assert anime_face.own_skin_colour(lab, layout()) is not None
+    wall = np.full_like(cast, (110, 130, 170))
+    assert anime_face.own_skin_colour(to_lab(to_float(wall)), layout()) is None
+    assert find_faces(wall, to_lab(to_float(wall)), [BOX], own_skin=True) == []
+
+
 def test_hair_over_an_eye_leaves_the_face_to_the_tracer() -> None:
     """A drawn eye in the wrong place is worse than a traced one: no skin under an eye, no drawing."""
     photo = portrait()

@@ -216,14 +216,18 @@ def is_open(photo_lab: np.ndarray, mx: float, my: float, u: float) -> bool:
     return bool((teeth_or_inside.mean(axis=1) > 0.3).sum() > 0.03 * u)
 
 
-def drawable(photo_lab: np.ndarray, layout: FaceLayout) -> bool:
+def drawable(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> bool:
     """A face is drawn only where skin surrounds the oval and lies under both eyes: a detection on
     a wall, a profile whose far eye falls on the background, or hair over an eye is left to the
-    tracer (a drawn eye in the wrong place is worse than a traced one)."""
+    tracer (a drawn eye in the wrong place is worse than a traced one). With ``own_skin`` the face's
+    own colour (``own_skin_colour``) counts as skin too, and a face with no warm middle is refused."""
     shape = photo_lab.shape[:2]
-    if skin_share(photo_lab, oval(shape, layout)) < MIN_SKIN:
+    own = own_skin_colour(photo_lab, layout) if own_skin else None
+    if own_skin and own is None:
         return False
-    return all(skin_share(photo_lab, cheek(shape, eye, layout.unit)) >= 0.5 for eye in layout.eyes)
+    if skin_share(photo_lab, oval(shape, layout), own) < MIN_SKIN:
+        return False
+    return all(skin_share(photo_lab, cheek(shape, eye, layout.unit), own) >= 0.5 for eye in layout.eyes)
 
 
 def mouth_area(shape: tuple[int, int], layout: FaceLayout) -> np.ndarray:
@@ -300,15 +304,33 @@ def flat_skin(lab: np.ndarray, inside: np.ndarray, lit: np.ndarray, shade: np.nd
     return (lab + weight[..., None] * (tones - lab)).astype(np.float32)
 
 
-def skin_share(photo_lab: np.ndarray, inside: np.ndarray) -> float:
+def skin_share(photo_lab: np.ndarray, inside: np.ndarray, own: np.ndarray | None = None) -> float:
     """Share of the oval in skin colours (any complexion: warm hue, moderate chroma): a face box
-    on a train roof or a wall is not one."""
+    on a train roof or a wall is not one. With ``own`` (a face's own skin colour), pixels within
+    ``OWN_SKIN_DISTANCE`` of it count too, lightness counted at 1 / 2.5 so shading stays skin."""
     core = inside > 0.5
     if not core.any():
         return 0.0
     L, a, b = (photo_lab[..., c][core] for c in range(3))
     skin = (L > 15) & (L < 95) & (a > 2) & (a < 40) & (b > 2) & (b < 45)
+    if own is not None:
+        skin |= np.sqrt(((L - own[0]) / 2.5) ** 2 + (a - own[1]) ** 2 + (b - own[2]) ** 2) < OWN_SKIN_DISTANCE
     return float(skin.mean())
+
+
+OWN_SKIN_DISTANCE = 18.0  # Lab distance (lightness / 2.5) from a face's own skin colour within which a pixel is its skin
+
+
+def own_skin_colour(photo_lab: np.ndarray, layout: FaceLayout) -> np.ndarray | None:
+    """The median colour of the face's middle (nose and cheeks), or None where it is not warm
+    enough to be skin under any light (a sky, a blue wall). Pale, grey or colour-cast selfies fail
+    the fixed skin range (a third of the selfies with a face and two eyes found) but not this."""
+    u, (cx, cy) = layout.unit, layout.centre
+    middle = ellipse(photo_lab.shape[:2], (cx, cy + 0.05 * u), (0.12 * u, 0.15 * u)) > 0.5
+    if not middle.any():
+        return None
+    colour = np.median(photo_lab[middle], axis=0)
+    return colour if colour[1] > -2.0 and colour[2] > -2.0 else None
 
 
 NEUTRAL_IRIS = np.array([30.0, 2.0, -6.0], np.float32)  # dark slate: drawn where the photo's iris is too grey to tell
@@ -379,16 +401,17 @@ def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout, finish
         draw_stroke(lab, (mx, my - 0.03 * u), (0.1 * u, 0.03 * u), (25, 155), max(1.2, 0.011 * u), (25.0, 25.0, 12.0))
 
 
-def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray, boxes: list[Box], seen_eyes: bool = False) -> list[FaceLayout]:
+def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray, boxes: list[Box], seen_eyes: bool = False, own_skin: bool = False) -> list[FaceLayout]:
     """Layouts of the faces in ``boxes`` (``face_boxes``) that are large enough and drawable; with
-    ``seen_eyes`` only those whose two eyes the eye detector finds (open, not guessed)."""
+    ``seen_eyes`` only those whose two eyes the eye detector finds (open, not guessed); ``own_skin``
+    as in ``drawable``."""
     grey = cv2.equalizeHist(cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2GRAY))
     layouts = []
     for box in (b for b in boxes if b[2] >= MIN_FACE):
         pair = found_eye_pair(grey, box) if seen_eyes else None  # looked for once, used for the layout too
         if pair is not None or not seen_eyes:
             layouts.append(face_layout(photo_lab, grey, box, pair))
-    return [f for f in layouts if drawable(photo_lab, f)]
+    return [f for f in layouts if drawable(photo_lab, f, own_skin)]
 
 
 EYE_SKIN = 0.25  # share of skin round each eye below which hair or a hand covers it
@@ -396,10 +419,11 @@ BRIDGE_EDGES = 0.24  # share of edge pixels across the nose between the eyes abo
 TILT = 0.085  # eye height difference, in face widths, above which a head is too tilted for upright pen shapes
 
 
-def eye_surroundings_skin(photo_lab: np.ndarray, layout: FaceLayout) -> float:
+def eye_surroundings_skin(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> float:
     """The smaller share of skin round the two eyes: a fringe or a hand over an eye brings it down."""
     u = layout.unit
-    return min(skin_share(photo_lab, ellipse(photo_lab.shape[:2], eye, (0.14 * u, 0.08 * u))) for eye in layout.eyes)
+    own = own_skin_colour(photo_lab, layout) if own_skin else None
+    return min(skin_share(photo_lab, ellipse(photo_lab.shape[:2], eye, (0.14 * u, 0.08 * u)), own) for eye in layout.eyes)
 
 
 def bridge_edges(photo_lab: np.ndarray, layout: FaceLayout) -> float:
@@ -414,14 +438,14 @@ def bridge_edges(photo_lab: np.ndarray, layout: FaceLayout) -> float:
     return float(edges[y0:y1, x0:x1].mean())
 
 
-def recognisable_after_drawing(photo_lab: np.ndarray, layout: FaceLayout) -> bool:
+def recognisable_after_drawing(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> bool:
     """Would the person still be recognised with this face drawn? Not with hair over an eye (the
     eye would be drawn on the hair), glasses (the eyes would be drawn over them and the glasses
     lost) or a tilted head (the upright pen shapes sit askew on it): judges would rather keep the
     model's soft face than ship any of these."""
     (_, ly), (_, ry) = layout.eyes
     upright = abs(ry - ly) <= TILT * layout.unit
-    return upright and eye_surroundings_skin(photo_lab, layout) >= EYE_SKIN and bridge_edges(photo_lab, layout) <= BRIDGE_EDGES
+    return upright and eye_surroundings_skin(photo_lab, layout, own_skin) >= EYE_SKIN and bridge_edges(photo_lab, layout) <= BRIDGE_EDGES
 
 
 def face_ovals(shape: tuple[int, int], layouts: list[FaceLayout]) -> np.ndarray:
@@ -464,8 +488,10 @@ def lab_of(rgb: np.ndarray) -> np.ndarray:
 
 def drawable_faces(photo: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]:
     """The faces of ``photo`` worth drawing: found (strict or lenient pass) with both eyes seen by
-    the eye detector (open, not guessed), drawable, and still recognisable once drawn."""
-    return [f for f in find_faces(photo, photo_lab, face_boxes(photo, more=True), seen_eyes=True) if recognisable_after_drawing(photo_lab, f)]
+    the eye detector (open, not guessed), drawable with their own skin colour counted as skin (a pale
+    or colour-cast selfie), and still recognisable once drawn."""
+    found = find_faces(photo, photo_lab, face_boxes(photo, more=True), seen_eyes=True, own_skin=True)
+    return [f for f in found if recognisable_after_drawing(photo_lab, f, own_skin=True)]
 
 
 def moved(layout: FaceLayout, dx: float, dy: float) -> FaceLayout:
