@@ -51,9 +51,9 @@ def test_cel_v2_card_says_how_it_was_judged() -> None:
 def test_shinkai_v3_card_carries_its_calibrated_runs() -> None:
     """Both judged runs, each with its anchors, and what the same sets gave the other styles."""
     judged = card("shinkai-v3").split("## Judged by eye", 1)[1].split("##", 1)[0]
-    assert re.findall(r"\*\*(\d+\.\d+)\*\*", judged) == ["3.33", "3.46"]
-    assert "2 runs, each a different judge" in judged and "seed 4141" in judged and "seed 4242" in judged
-    assert "2.83" in judged and "1.25" in judged and "real anime frames 9.96" in judged
+    assert re.findall(r"\*\*(\d+\.\d+)\*\*", judged) == ["3.75", "3.62"]
+    assert "2 runs, each a different judge" in judged and "seed 9914" in judged and "seed 9915" in judged
+    assert "3.79 and 3.62" in judged and "real anime frames 9.96" in judged
 
 
 def test_a_judged_run_shows_a_range_only_where_it_recorded_one() -> None:

@@ -50,9 +50,10 @@ the faces OpenCV's detector finds (`w_face` 5) and the photos holding a face sam
 SHINKAI_V3 = v3.V3Style(
     name="shinkai-v3", v2="shinkai", labels=("shinkai v2", "teacher v3", "**shinkai v3**"), grid_labels=("shinkai (v2)", "shinkai-v3"), teacher=partial(shinkai_v3_shade, params=FACES),
     # The trained head's own 0.5 threshold, sharpened: the teacher draws few lines; a black point at 3 %
-    # of the fill's range takes back the darks the student lifts (+13 levels on the held-out photos). No
-    # tone curve: brightened like cel-v3, its darks went to haze (docs/shinkai_v3.md).
-    ink={"ink_gain": 4.0, "ink_bias": 0.0, "fill_black": 0.03}, arch_kwargs={"width": 16, "ink_shade": 0.3}, recipe="shinkai-v3-distill", figures=cards.DOCS / "shinkai_v3.json",
+    # of the fill's range takes back the darks the student lifts (+13 levels on the held-out photos); mid
+    # tones brightened like cel-v3's (tone gamma 0.75) with the black point at 6 %, or its darks went to
+    # haze (black lift +12 at 3 %, +4 at 6 %); each judged blind, docs/shinkai_v3.md.
+    ink={"ink_gain": 4.0, "ink_bias": 0.0, "fill_black": 0.06, "tone_gamma": 0.75}, arch_kwargs={"width": 16, "ink_shade": 0.3}, recipe="shinkai-v3-distill", figures=cards.DOCS / "shinkai_v3.json",
     photo_grid=Path("samples/shinkai_grid.jpg"), clip_grid=None,
     heading="the painted shinkai (v3), opt-in",
     look="Photos and video frames painted: skies repainted as a deep-to-pale gradient with lit clouds, soft fills, thin dark outlines, warm light and teal shadows.",
