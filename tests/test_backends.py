@@ -170,3 +170,14 @@ def test_the_model_decides_pictures_and_video_frames(neg_model: Path) -> None:
     assert auto.stylizer("video").processing_size(720, 1280) == (540, 960)  # 720p+ video at balanced
     fast = load_model(ModelOptions(style=str(neg_model), quality="fast"))
     assert fast.stylizer("image").processing_size(720, 1280) == fast.stylizer("video").processing_size(720, 1280) == (360, 640)
+
+
+def test_an_openvino_failure_is_told_in_its_own_words_not_its_source_location() -> None:
+    raised = RuntimeError(
+        "Exception from src/inference/src/cpp/core.cpp:117:\nException from src/inference/src/dev/plugin.cpp:54:\n"
+        "Check '!implementations.empty()' failed at src/plugins/intel_cpu/src/nodes/executors/executor_factory.hpp:117:\n"
+        "No suitable implementations.This may indicate that the provided memory descriptors are not compatible with any implementation.\n"
+    )
+    assert ovb.short_reason(raised) == "No suitable implementations."
+    assert ovb.short_reason(RuntimeError("unsupported operator Foo (opset 1.2)")) == "unsupported operator Foo (opset 1.2)"
+    assert ovb.short_reason(RuntimeError("")) == "RuntimeError"

@@ -12,6 +12,7 @@ A compiled model is kept per input shape (a video has one frame size, so it comp
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,11 +41,13 @@ def psnr(a: np.ndarray, b: np.ndarray, value_range: float) -> float:
 
 
 def short_reason(exc: BaseException, width: int = 100) -> str:
-    """The line of an OpenVINO exception that says what went wrong (its first lines only say where
-    in OpenVINO's source it was raised), cut to ``width`` characters."""
+    """The first sentence of the line of an OpenVINO exception that says what went wrong (its first
+    lines only say where in OpenVINO's source it was raised), cut to ``width`` characters."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     told = [line for line in lines if not line.startswith(("Exception from", "Check '"))]
-    return ((told or lines or [type(exc).__name__])[0])[:width]
+    line = (told or lines or [type(exc).__name__])[0]
+    first = re.match(r"(.+?\.)(?=[A-Z]|\s|$)", line)  # its first sentence ("No suitable implementations.This may ...")
+    return (first.group(1) if first else line)[:width]
 
 
 def int8_sibling(model_path: Path) -> Path | None:
