@@ -58,7 +58,7 @@ SHINKAI_V3 = v3.V3Style(
     heading="the painted shinkai (v3), opt-in",
     look="Photos and video frames painted: skies repainted as a deep-to-pale gradient with lit clouds, soft fills, thin dark outlines, warm light and teal shadows.",
     use="landscapes, streets and skies you want painted: `--style shinkai-v3`. The default `shinkai` (v2) keeps more of the photo.",
-    limits="judged a painterly photo, not yet drawn anime (below); small faces lose their features; land stays blotchy patches; more flicker than v2 on one of two clips.",
+    limits="judged a painterly photo, not yet drawn anime (below); small faces lose their features; land stays blotchy patches; more flicker than v2 on one of two clips; its brighter mid tones lighten darker skin (docs/cel_v3.md).",
     about=ABOUT, history="How it came about and\nwhat is next: [shinkai v3](../shinkai_v3.md).",
     training=TRAINING, reproduce=REPRODUCE, teacher_params=str(FACES.as_dict()),
 )  # fmt: skip
