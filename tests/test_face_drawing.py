@@ -108,7 +108,7 @@ def test_glasses_or_hair_round_an_eye_make_a_face_unrecognisable_when_drawn() ->
 
 def test_a_face_it_would_not_recognise_keeps_the_models_face(found_face: None, monkeypatch: pytest.MonkeyPatch) -> None:
     photo = portrait()
-    monkeypatch.setattr(anime_face, "recognisable_after_drawing", lambda photo_lab, layout, own_skin=False: False)
+    monkeypatch.setattr(anime_face, "recognisable_after_drawing", lambda photo_lab, layout: False)
     assert np.array_equal(draw_on_negative(photo), 255 - photo)
 
 

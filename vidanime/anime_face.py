@@ -49,6 +49,9 @@ class FaceLayout:
     mouth: tuple[float, float]
     mouth_open: bool = False  # an open mouth (teeth, a dark inside) keeps its painted shape, no line
     openness: tuple[float, float] = (1.0, 1.0)  # each eye's opening against a wide-open one: a squint is about 0.4
+    # Lab colour of the face's own skin (``own_skin_colour``), counted as skin beside the fixed skin
+    # colours by the skin tests; None: the fixed colours alone (the teachers)
+    skin: tuple[float, float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -216,18 +219,14 @@ def is_open(photo_lab: np.ndarray, mx: float, my: float, u: float) -> bool:
     return bool((teeth_or_inside.mean(axis=1) > 0.3).sum() > 0.03 * u)
 
 
-def drawable(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> bool:
+def drawable(photo_lab: np.ndarray, layout: FaceLayout) -> bool:
     """A face is drawn only where skin surrounds the oval and lies under both eyes: a detection on
     a wall, a profile whose far eye falls on the background, or hair over an eye is left to the
-    tracer (a drawn eye in the wrong place is worse than a traced one). With ``own_skin`` the face's
-    own colour (``own_skin_colour``) counts as skin too, and a face with no warm middle is refused."""
+    tracer (a drawn eye in the wrong place is worse than a traced one)."""
     shape = photo_lab.shape[:2]
-    own = own_skin_colour(photo_lab, layout) if own_skin else None
-    if own_skin and own is None:
+    if skin_share(photo_lab, oval(shape, layout), layout.skin) < MIN_SKIN:
         return False
-    if skin_share(photo_lab, oval(shape, layout), own) < MIN_SKIN:
-        return False
-    return all(skin_share(photo_lab, cheek(shape, eye, layout.unit), own) >= 0.5 for eye in layout.eyes)
+    return all(skin_share(photo_lab, cheek(shape, eye, layout.unit), layout.skin) >= 0.5 for eye in layout.eyes)
 
 
 def mouth_area(shape: tuple[int, int], layout: FaceLayout) -> np.ndarray:
@@ -304,7 +303,7 @@ def flat_skin(lab: np.ndarray, inside: np.ndarray, lit: np.ndarray, shade: np.nd
     return (lab + weight[..., None] * (tones - lab)).astype(np.float32)
 
 
-def skin_share(photo_lab: np.ndarray, inside: np.ndarray, own: np.ndarray | None = None) -> float:
+def skin_share(photo_lab: np.ndarray, inside: np.ndarray, own: tuple[float, float, float] | None = None) -> float:
     """Share of the oval in skin colours (any complexion: warm hue, moderate chroma): a face box
     on a train roof or a wall is not one. With ``own`` (a face's own skin colour), pixels within
     ``OWN_SKIN_DISTANCE`` of it count too, lightness counted at 1 / 2.5 so shading stays skin."""
@@ -321,7 +320,7 @@ def skin_share(photo_lab: np.ndarray, inside: np.ndarray, own: np.ndarray | None
 OWN_SKIN_DISTANCE = 18.0  # Lab distance (lightness / 2.5) from a face's own skin colour within which a pixel is its skin
 
 
-def own_skin_colour(photo_lab: np.ndarray, layout: FaceLayout) -> np.ndarray | None:
+def own_skin_colour(photo_lab: np.ndarray, layout: FaceLayout) -> tuple[float, float, float] | None:
     """The median colour of the face's middle (nose and cheeks), or None where it is not warm
     enough to be skin under any light (a sky, a blue wall). Pale, grey or colour-cast selfies fail
     the fixed skin range (a third of the selfies with a face and two eyes found) but not this."""
@@ -329,8 +328,8 @@ def own_skin_colour(photo_lab: np.ndarray, layout: FaceLayout) -> np.ndarray | N
     middle = ellipse(photo_lab.shape[:2], (cx, cy + 0.05 * u), (0.12 * u, 0.15 * u)) > 0.5
     if not middle.any():
         return None
-    colour = np.median(photo_lab[middle], axis=0)
-    return colour if colour[1] > -2.0 and colour[2] > -2.0 else None
+    L, a, b = (float(c) for c in np.median(photo_lab[middle], axis=0))
+    return (L, a, b) if a > -2.0 and b > -2.0 else None
 
 
 NEUTRAL_IRIS = np.array([30.0, 2.0, -6.0], np.float32)  # dark slate: drawn where the photo's iris is too grey to tell
@@ -403,15 +402,19 @@ def draw_face(lab: np.ndarray, photo_lab: np.ndarray, layout: FaceLayout, finish
 
 def find_faces(photo_rgb: np.ndarray, photo_lab: np.ndarray, boxes: list[Box], seen_eyes: bool = False, own_skin: bool = False) -> list[FaceLayout]:
     """Layouts of the faces in ``boxes`` (``face_boxes``) that are large enough and drawable; with
-    ``seen_eyes`` only those whose two eyes the eye detector finds (open, not guessed); ``own_skin``
-    as in ``drawable``."""
+    ``seen_eyes`` only those whose two eyes the eye detector finds (open, not guessed); with
+    ``own_skin`` each face's own colour counts as skin too (``FaceLayout.skin``), and a face with no
+    warm middle is refused."""
     grey = cv2.equalizeHist(cv2.cvtColor(photo_rgb, cv2.COLOR_RGB2GRAY))
     layouts = []
     for box in (b for b in boxes if b[2] >= MIN_FACE):
         pair = found_eye_pair(grey, box) if seen_eyes else None  # looked for once, used for the layout too
         if pair is not None or not seen_eyes:
             layouts.append(face_layout(photo_lab, grey, box, pair))
-    return [f for f in layouts if drawable(photo_lab, f, own_skin)]
+    if own_skin:
+        coloured = ((f, own_skin_colour(photo_lab, f)) for f in layouts)
+        layouts = [replace(f, skin=skin) for f, skin in coloured if skin is not None]
+    return [f for f in layouts if drawable(photo_lab, f)]
 
 
 EYE_SKIN = 0.25  # share of skin round each eye below which hair or a hand covers it
@@ -419,11 +422,10 @@ BRIDGE_EDGES = 0.24  # share of edge pixels across the nose between the eyes abo
 TILT = 0.085  # eye height difference, in face widths, above which a head is too tilted for upright pen shapes
 
 
-def eye_surroundings_skin(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> float:
+def eye_surroundings_skin(photo_lab: np.ndarray, layout: FaceLayout) -> float:
     """The smaller share of skin round the two eyes: a fringe or a hand over an eye brings it down."""
     u = layout.unit
-    own = own_skin_colour(photo_lab, layout) if own_skin else None
-    return min(skin_share(photo_lab, ellipse(photo_lab.shape[:2], eye, (0.14 * u, 0.08 * u)), own) for eye in layout.eyes)
+    return min(skin_share(photo_lab, ellipse(photo_lab.shape[:2], eye, (0.14 * u, 0.08 * u)), layout.skin) for eye in layout.eyes)
 
 
 def bridge_edges(photo_lab: np.ndarray, layout: FaceLayout) -> float:
@@ -438,14 +440,14 @@ def bridge_edges(photo_lab: np.ndarray, layout: FaceLayout) -> float:
     return float(edges[y0:y1, x0:x1].mean())
 
 
-def recognisable_after_drawing(photo_lab: np.ndarray, layout: FaceLayout, own_skin: bool = False) -> bool:
+def recognisable_after_drawing(photo_lab: np.ndarray, layout: FaceLayout) -> bool:
     """Would the person still be recognised with this face drawn? Not with hair over an eye (the
     eye would be drawn on the hair), glasses (the eyes would be drawn over them and the glasses
     lost) or a tilted head (the upright pen shapes sit askew on it): judges would rather keep the
     model's soft face than ship any of these."""
     (_, ly), (_, ry) = layout.eyes
     upright = abs(ry - ly) <= TILT * layout.unit
-    return upright and eye_surroundings_skin(photo_lab, layout, own_skin) >= EYE_SKIN and bridge_edges(photo_lab, layout) <= BRIDGE_EDGES
+    return upright and eye_surroundings_skin(photo_lab, layout) >= EYE_SKIN and bridge_edges(photo_lab, layout) <= BRIDGE_EDGES
 
 
 def face_ovals(shape: tuple[int, int], layouts: list[FaceLayout]) -> np.ndarray:
@@ -491,7 +493,7 @@ def drawable_faces(photo: np.ndarray, photo_lab: np.ndarray) -> list[FaceLayout]
     the eye detector (open, not guessed), drawable with their own skin colour counted as skin (a pale
     or colour-cast selfie), and still recognisable once drawn."""
     found = find_faces(photo, photo_lab, face_boxes(photo, more=True), seen_eyes=True, own_skin=True)
-    return [f for f in found if recognisable_after_drawing(photo_lab, f, own_skin=True)]
+    return [f for f in found if recognisable_after_drawing(photo_lab, f)]
 
 
 def moved(layout: FaceLayout, dx: float, dy: float) -> FaceLayout:
