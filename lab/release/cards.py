@@ -284,7 +284,7 @@ def int8_section(name: str) -> str:
     f = saved.get("styles", {}).get(name)
     if not f:
         return ""
-    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": f.get("machine", saved.get("machine", {})).get("cpu", "this machine"), "style": name, "float_note": int8_float_note(f)})
+    return INT8.substitute({**f, **f["ms_per_720p_frame"], "size_bytes": f"{f['size_bytes']:,}", "cpu": f["machine"]["cpu"], "style": name, "float_note": int8_float_note(f)})
 
 
 def int8_float_note(figures: dict[str, Any]) -> str:

@@ -115,10 +115,8 @@ def main() -> None:
     frames = [f[:720, :1280] for f in frames_of(args.data / "videos", per_clip=2)]
     out = {"machine": describe(), "clips_note": "2 frames each of lab.measure.upsample's five real clips, 720p", "styles": {s: release(s, args.data, frames) for s in args.styles}}
     print(json.dumps(out, indent=2))
-    if args.json.is_file():  # keep the figures of the styles not measured in this run, with the machine that measured them
-        saved = json.loads(args.json.read_text(encoding="utf-8"))
-        kept = {name: {"machine": saved.get("machine", {}), **f} for name, f in saved.get("styles", {}).items()}
-        out["styles"] = {**kept, **out["styles"]}
+    if args.json.is_file():  # keep the figures of the styles not measured in this run (each names its machine)
+        out["styles"] = {**json.loads(args.json.read_text(encoding="utf-8")).get("styles", {}), **out["styles"]}
     write_json(args.json, out)
     if args.json.resolve() == cards.INT8_FIGURES:
         render_cards.render(args.styles)
