@@ -98,6 +98,51 @@ def test_a_fill_black_point_makes_dark_fills_black_and_keeps_white() -> None:
     assert out[2] < 0.0 and abs(out[3] - 1.0) < 1e-6  # mid tones darker, white stays white
 
 
+@pytest.mark.parametrize("options", [
+    {},
+    {"ink_gain": 6.0, "ink_bias": 5.0, "fill_black": 0.03, "tone_gamma": 0.75},  # cel-v3 as shipped
+    {"ink_gain": 4.0, "fill_black": 0.06, "tone_gamma": 0.5, "tone_floor": 0.12},
+    {"ink_gain": 2.0, "ink_bias": -1.0, "tone_gamma": 0.6},  # no square-root form: exp(log)
+])  # fmt: skip
+def test_the_exported_drawing_is_the_composite_the_student_was_trained_on(options: dict[str, float]) -> None:
+    net = get_arch("context-unet-ink").build(width=8, ink_shade=0.25, **options)
+    torch.manual_seed(1)
+    for p in net.parameters():  # weights that paint fills past black and white
+        p.data.normal_(0, 0.1)
+    x = torch.rand(2, 3, 40, 56) * 2 - 1
+    with torch.no_grad():
+        net.ink.bias -= net(x, parts=True)[1].median() + net.ink_bias / net.ink_gain  # and lines on half of it
+        fill, logit = net(x, parts=True)
+        reference = net.composite(fill, logit)
+        assert 0.05 < float((torch.sigmoid(net.ink_gain * logit + net.ink_bias) > 0.5).float().mean()) < 0.95  # lines and fills both
+        assert torch.allclose(net(x), reference, atol=2e-5, rtol=0)
+
+
+def test_quarter_powers_are_square_roots_of_the_same_value() -> None:
+    from training.models.context_unet import power
+
+    value = torch.linspace(1e-4, 1.0, 257)
+    for exponent in (-0.25, -0.5, -0.75, -1.0, -0.3, 0.5):
+        assert torch.allclose(power(value, exponent), value**exponent, rtol=1e-5), exponent
+
+
+def test_the_shipped_tone_curve_exports_without_a_channel_reduction_or_log(tmp_path: Path) -> None:
+    """OpenVINO runs ReduceMax and Log outside its fused element-wise kernel: together with the
+    separate ink conv they cost cel-v3 a fifth of its bf16 time (docs/cel_v3.md)."""
+    import onnx
+
+    from training.export.onnx import export_generator
+
+    net = get_arch("context-unet-ink").build(width=8)
+    ckpt = tmp_path / "g.pt"
+    torch.save({"arch": "context-unet-ink", "arch_kwargs": {"width": 8}, "models": {"generator": net.state_dict()}}, ckpt)
+    shipped = {"ink_gain": 6.0, "ink_bias": 5.0, "fill_black": 0.03, "tone_gamma": 0.75}
+    report = export_generator("context-unet-ink", tmp_path / "g.onnx", checkpoint=ckpt, overrides=shipped)
+    ops = [node.op_type for node in onnx.load(str(report.path)).graph.node]
+    assert report.parity and "ReduceMax" not in ops and "Log" not in ops and "Pow" not in ops
+    assert ops.count("Conv") == 24  # 25 convolutions trained, the two heads exported as one
+
+
 def test_a_bundled_graph_gives_back_its_weights_for_another_export(tmp_path: Path) -> None:
     from training.export.onnx import checkpoint_from_onnx, export_generator
     from training.models.weights import read_checkpoint

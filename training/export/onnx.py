@@ -217,7 +217,13 @@ def checkpoint_from_onnx(graph: Path, target: Path, arch: str, arch_kwargs: dict
     spec = get_arch(arch)
     model = spec.build(**arch_kwargs, **export_options).eval()
     wanted = model.state_dict()
-    found = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in onnx.load(str(graph)).graph.initializer if i.name in wanted}
+    proto = onnx.load(str(graph)).graph
+    initializers = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in proto.initializer}
+    found = {name: value for name, value in initializers.items() if name in wanted}
+    if hasattr(model, "split_head"):  # its heads were exported as one conv, under a name of the exporter's
+        heads = [node for node in proto.node if node.op_type == "Conv" and node.input[1] in initializers and initializers[node.input[1]].shape[0] == 4]
+        if len(heads) == 1:
+            found.update(model.split_head(initializers[heads[0].input[1]], initializers[heads[0].input[2]]))
     missing = sorted(set(wanted) - set(found))
     if missing:
         raise VidanimeError(f"{graph.name} is not a {arch} export: no {', '.join(missing[:3])}")
