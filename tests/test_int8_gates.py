@@ -79,8 +79,8 @@ def test_cel_v3_ink_head_is_its_only_gate() -> None:
 
     graph = onnx.load(str(BUNDLED_DIR / "cel-v3.onnx"))
     convs = [n for n in quantize.gate_nodes(graph) if n.endswith("Conv")]
-    assert convs == ["/ink/Conv"]
-    assert "/ink/Conv" in quantize.float_convolutions(onnx.load(str(BUNDLED_DIR / "cel-v3.int8.onnx")))
+    assert convs == ["/heads/Conv"]  # the fill and ink heads, one conv
+    assert "/heads/Conv" in quantize.float_convolutions(onnx.load(str(BUNDLED_DIR / "cel-v3.int8.onnx")))
 
 
 def test_a_graph_short_of_the_probe_is_quantized_again_until_it_passes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

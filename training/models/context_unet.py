@@ -63,6 +63,14 @@ class ContextUNet(nn.Module):
         return self.out(self.features(x))  # linear; the runtime clips to [-1, 1]
 
 
+class _JointHeads(nn.Module):
+    """The fill and ink heads run as one conv; a module of its own only so that the exported node
+    has a name (``/heads/Conv``) the int8 export and the cards can tell apart."""
+
+    def forward(self, y: torch.Tensor, fill: nn.Conv2d, ink: nn.Conv2d) -> torch.Tensor:
+        return F.conv2d(y, torch.cat([fill.weight, ink.weight]), torch.cat([fill.bias, ink.bias]), padding=1)
+
+
 class InkedContextUNet(ContextUNet):
     """The context UNet with a second head that draws the ink: a per-pixel line logit, composited
     over the fill in the graph as a darker shade of the fill itself (the teacher's ink is its
@@ -78,6 +86,7 @@ class InkedContextUNet(ContextUNet):
     ) -> None:
         super().__init__(width, dilations)
         self.ink = _conv(width, 1)
+        self.heads = _JointHeads()
         self.ink_shade = ink_shade
         # Trained at gain 1, bias 0; an export may sharpen the lines (gain > 1) and draw more or
         # fewer of them (bias): the logit ranks places by how surely a line runs there.
@@ -128,7 +137,7 @@ class InkedContextUNet(ContextUNet):
         ``picture + 1 = (fill + 1) * (1 - alpha * (1 - ink_shade))`` is worked out a channel at a
         time, so the value map is an element-wise maximum and no channel reduction or ``Log``
         breaks OpenVINO's fused element-wise kernel: cel-v3 ran 1.2x faster in bf16 (docs/cel_v3.md)."""
-        head = F.conv2d(y, torch.cat([self.out.weight, self.ink.weight]), torch.cat([self.out.bias, self.ink.bias]), padding=1)
+        head = self.heads(y, self.out, self.ink)
         alpha = torch.sigmoid(self.ink_gain * head[:, 3:4] + self.ink_bias)
         keep = 1 - alpha * (1 - self.ink_shade)  # 1 off the lines, ink_shade on them
         lit = [((head[:, c : c + 1] - self.fill_black) / (1 - self.fill_black) + 1) * keep for c in range(3)]  # picture + 1
@@ -150,8 +159,8 @@ class InkedContextUNet(ContextUNet):
 def power(value: torch.Tensor, exponent: float) -> torch.Tensor:
     """``value ** exponent`` for positive values: square roots where the exponent is a multiple of
     -1/4 (the shipped tone curves), ``exp(exponent * log(value))`` otherwise. OpenVINO's ``Pow``
-    cost a 720p value map 14 ms and its ``Log`` runs a reference kernel; ``Sqrt`` and a divide fuse
-    with the element-wise ops round them."""
+    cost a 720p frame about 14 ms as first exported, and its ``Log`` runs a reference kernel;
+    ``Sqrt`` and a divide fuse with the element-wise ops round them."""
     quarters = -4 * exponent
     if quarters == round(quarters) and 1 <= quarters <= 4:
         fourth_root = torch.sqrt(torch.sqrt(value))
