@@ -69,7 +69,7 @@ CEL_V3 = v3.V3Style(
     heading="the drawing cel (v3), opt-in until it meets its targets",
     look="Photos and video frames redrawn: texture flattened into soft fills, dark ink lines in each region's own hue, richer colour.",
     use="photos and videos you want drawn rather than beautified: `--style cel-v3`. The default `cel` (v2) is a light touch that keeps the photo's detail.",
-    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video (1.6-1.9x its warping error); on an Intel Xeon with AMX (both bf16) 0.89x v2's model time but 1.02-1.06x end to end (its pictures cost the encoder more; docs/cel_v3_speed.json); on an AMD EPYC (both int8) 1.3x and 1.05-1.16x, measured before the faster export of 2026-11-28; pale faces can wash out, and its brighter mid tones lighten darker skin (docs/cel_v3.md).",
+    limits="judged a cartoon-filtered photo, not yet drawn anime (below); faces and small text can lose parts (an eye, a letter); more flicker than v2 on video (1.6-1.9x its warping error); on an Intel Xeon with AMX (both bf16) 0.89x v2's model time at 720p, level at the 960x540 the default preset runs, and 1.02-1.06x end to end (its pictures cost the encoder more; docs/cel_v3.md); on an AMD EPYC (both int8) 1.3x and 1.05-1.16x, measured before the faster export of 2026-11-28; pale faces can wash out, and its brighter mid tones lighten darker skin (docs/cel_v3.md).",
     about=ABOUT, history="How v3 came\nabout (the teacher, the students that failed and why): [cel v3](../cel_v3.md).",
     training=TRAINING, reproduce=REPRODUCE, teacher_params=str(FACES.as_dict()),
 )  # fmt: skip
