@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -159,3 +160,25 @@ def test_in_a_folder_the_pictures_get_drawn_faces_and_a_video_says_why_its_do_no
     assert code == 0, err
     assert not np.array_equal(read_image(tmp_path / "out" / "p.png")[0], 255 - portrait())  # drawn
     assert (tmp_path / "out" / "c.mp4").exists() and "c.mp4: --faces draw works on pictures" in err
+
+
+@pytest.mark.parametrize("width", [None, 1.5, 6.0])
+def test_a_shape_stamped_in_its_own_box_is_the_shape_stamped_on_the_whole_picture(width: float | None) -> None:
+    shape = (97, 131)
+    for centre, axes, angles in (((40.3, 50.7), (12.6, 7.2), (0, 360)), ((2.5, 95.1), (20.0, 9.0), (180, 300)), ((129.9, 3.2), (30.4, 18.8), (0, 360))):
+        def whole_picture(c: np.ndarray, s: Callable[[float], int], centre: tuple[float, float] = centre, axes: tuple[float, float] = axes,
+                          angles: tuple[int, int] = angles) -> None:
+            cv2.ellipse(c, (s(centre[0]), s(centre[1])), (s(axes[0]), s(axes[1])), 0, angles[0], angles[1], 255, -1 if width is None else s(width), cv2.LINE_8)
+
+        whole = anime_face.stamp(shape, whole_picture)
+        boxed = anime_face.ellipse(shape, centre, axes, angles, width)
+        assert whole.max() > 0.9 and np.array_equal(boxed, whole)  # the edge pixels' anti-aliasing included
+
+
+def test_a_wide_blur_of_a_large_face_agrees_with_the_exact_one() -> None:
+    shape = (1600, 1200)
+    mask = anime_face.ellipse(shape, (600.0, 800.0), (430.0, 550.0))
+    small = anime_face.ellipse((200, 150), (75.0, 100.0), (40.0, 50.0))
+    assert np.array_equal(anime_face.blurred(small, 3.0), cv2.GaussianBlur(small, (0, 0), 3.0))  # a face of an ordinary picture: exact
+    wide = 0.03 * 1200  # the oval's feather on a face 1,200 px wide
+    assert np.abs(anime_face.blurred(mask, wide) - cv2.GaussianBlur(mask, (0, 0), wide)).max() < 0.01
