@@ -139,8 +139,8 @@ def card_of(style: V3Style, f: dict) -> cards.Card:  # type: ignore[type-arg]
     medians = {who: f[f"style_{who}"]["medians"] for who in ("v2", "teacher", "v3")}
     targets = {k if k != "black_lift_abs" else "black_lift": t["target"] for k, t in f["style_v3"]["targets"].items()}
     fc, lat, clips = f["faces"], f["latency_720p_openvino_auto_ms"], list(f["temporal"].values())
-    ran = f.get("latency_ran_as")  # figures measured before it was recorded: an AMD EPYC Zen 4's
-    ran_as = f"v3 {ran['v3']}, v2 {ran['v2']}" if ran else "v3 bf16, v2 int8 + bf16"
+    ran = f["latency_ran_as"]  # the backend and precision each side was timed at
+    ran_as = f"v3 {ran['v3']}, v2 {ran['v2']}"
     columns = [(label, medians[who]) for label, who in zip(style.labels, ("v2", "teacher", "v3"))]
     measurements = f"""## Measured on {held} held-out photos (never trained on), at long side 768
 
