@@ -9,7 +9,8 @@ every 6th permissive photo, every 7th ``photos-open`` photo of each content tag,
 
     python -m lab.release.cel_data ../shared/data runs/cel
     -> runs/cel/train.txt, runs/cel/holdout.txt, runs/cel/frames/, runs/cel/data_manifest.tsv,
-       runs/cel/credits.tsv (CC-BY authors to credit in the model card)
+       runs/cel/credits.tsv (CC-BY authors to credit in the model card), runs/cel/train_clips.txt
+       (the training clips themselves, for the students' flicker term: ``clip_list``)
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def main(data: Path, out: Path, v1: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     train_files = [str((data / p).resolve()) for p in train + open_train] + [str(p.resolve()) for p in train_frames]
     (out / "train.txt").write_text("\n".join(train_files) + "\n")
+    (out / "train_clips.txt").write_text("\n".join(str((data / "videos" / clip).resolve()) for clip in CLIPS) + "\n")
     (out / "holdout.txt").write_text("\n".join(str((data / p).resolve()) for p in held + open_held) + "\n")
     with open(out / "credits.tsv", "w") as fh:
         fh.write("file\tlicence\tcredit\n")

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import torch
 
+from training.data.prefetch import BatchSource
 from vidanime.errors import VidanimeError
 from vidanime.images.io import is_image_path, read_image
 
@@ -102,6 +103,7 @@ class PairedSource:
     seed: int = 0
     weights: list[float] | None = field(default=None)  # sampling weights per image
     masks: list[np.ndarray] | None = field(default=None)  # per image, (H, W) uint8 0..255: cropped alongside as "mask"
+    clips: BatchSource | None = field(default=None)  # neighbouring clip frames (clip_pairs), merged in as "clip_*"
 
     def batch(self, step: int, rank: int = 0) -> dict[str, torch.Tensor]:
         rng = step_rng(self.seed, step, rank)
@@ -120,6 +122,8 @@ class PairedSource:
         batch = {"photo": to_tensor(xs), "target": to_tensor(ys)}
         if ms:
             batch["mask"] = torch.from_numpy(np.stack([np.ascontiguousarray(m) for m in ms])[:, None].astype(np.float32) / 255.0)
+        if self.clips is not None:
+            batch.update({f"clip_{k}": v for k, v in self.clips.batch(step, rank).items()})
         return batch
 
 

@@ -105,12 +105,14 @@ class InkedContextUNet(ContextUNet):
         y = self.features(x)
         return self.out(y), self.ink(y)
 
-    def composite(self, fill: torch.Tensor, logit: torch.Tensor) -> torch.Tensor:
+    def composite(self, fill: torch.Tensor, logit: torch.Tensor, sharpen: tuple[float, float] | None = None) -> torch.Tensor:
         """The drawn picture from the two heads' outputs, as the export options define it (training
-        prices this; ``drawn`` is the same picture in the form the runtime runs fastest)."""
+        prices this; ``drawn`` is the same picture in the form the runtime runs fastest).
+        ``sharpen`` (gain, bias) draws the ink as an export with that ink gain and bias would."""
         if self.fill_black:
             fill = (fill + 1 - 2 * self.fill_black) / (1 - self.fill_black) - 1
-        alpha = torch.sigmoid(self.ink_gain * logit + self.ink_bias)
+        gain, bias = sharpen or (self.ink_gain, self.ink_bias)
+        alpha = torch.sigmoid(gain * logit + bias)
         ink = (fill + 1) * self.ink_shade - 1  # the fill's colour, darker
         return self.toned(fill + alpha * (ink - fill))
 

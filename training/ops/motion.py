@@ -29,6 +29,17 @@ def moved(images: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
+def flow_warp(images: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
+    """Backward warp of ``images`` (N, C, H, W) by ``flow`` (N, 2, H, W) in pixels: out(x) =
+    images(x + flow(x)), bilinear, the border repeated (``vidanime.temporal.flow.warp`` in torch)."""
+    n, _, h, w = images.shape
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=flow.dtype, device=flow.device), torch.arange(w, dtype=flow.dtype, device=flow.device), indexing="ij")
+    gx = (xs + flow[:, 0]) * (2.0 / max(w - 1, 1)) - 1.0
+    gy = (ys + flow[:, 1]) * (2.0 / max(h - 1, 1)) - 1.0
+    grid = torch.stack([gx, gy], dim=-1).to(images.dtype)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=True)
+
+
 def motion_margin(shift: float, zoom: float, turn_degrees: float, size: int) -> int:
     """Pixels at each border that the largest motion may fill from outside the crop."""
     half = size / 2

@@ -20,13 +20,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from training.data.batches import PairedSource
+from training.data.clip_pairs import ClipPairSource, load_clip_pairs
 from training.distributed import unwrap
 from training.losses.adversarial import KINDS, discriminator_loss, generator_term
 from training.losses.content import multi_perceptual_l1
 from training.losses.pixel import gradient_l1, ink_map, speck_excess
 from training.models.registry import get_arch
 from training.models.weights import read_checkpoint
-from training.ops.motion import motion_margin, moved, small_motions, stability_l1
+from training.ops.motion import flow_warp, gaussian_blur, motion_margin, moved, small_motions, stability_l1
 from training.recipes.base import Amp, Hyper, Recipe, discriminator_step, set_requires_grad, weighted
 from training.recipes.registry import RECIPES
 from training.teacher.cel import face_mask
@@ -134,6 +135,29 @@ class CelV3Hyper(DistillHyper):
     # ``face_crop``): under L1 the student blurs the teacher's drawn eyes away, however heavy w_face
     w_face_adversarial: float = 0.0
     face_crop: int = 96
+    # flicker on real motion: the picture of a clip frame against the next frame's picture brought
+    # back along the photo's optical flow, where the flow is trusted (training.data.clip_pairs)
+    w_clip: float = 0.0
+    clip_list: str = ""  # a text file naming the clips (one path a line): never a held-out clip
+    clip_batch: int = 2  # pairs a step, beside the photo batch
+    clip_crop: int = 192  # px: several training clips are 240 px high
+    clip_every_s: float = 0.5  # a pair (a frame and the next) this often along each clip ...
+    clip_per_clip: int = 24  # ... at most this many from one clip
+    clip_blur: float = 1.0  # px, both pictures, as ``stable_blur``: resampling softens a line by itself
+    clip_ink_only: bool = False  # price the ink logits (as ``stable_ink_only``) instead of the picture
+    # price the picture with the ink drawn as the export draws it (its gain and bias, e.g. 6 and 5):
+    # the lines a user sees pop where a logit crosses the export's threshold, which the trained
+    # composite (gain 1) barely prices; 0 prices the trained composite
+    clip_ink_gain: float = 0.0
+    clip_ink_bias: float = 0.0
+    # steady lines by union, not by removal: a generator checkpoint (the weights being fine-tuned)
+    # whose ink on a clip frame, joined with its ink on the next frame brought back along the flow, is
+    # the target of the student's ink on that frame (BCE, drawn with clip_ink_gain / bias, default 6 / 5).
+    # The plain clip term steadies lines by drawing fewer, which judges rejected (docs/cel_v3.md)
+    clip_union: str = ""
+    # steps at the start in which only the discriminator learns (the generator frozen): a fine-tune
+    # that starts a new D otherwise spends its first steps on L1 alone, which softens the picture
+    d_warmup: int = 0
     generator_kwargs: dict[str, Any] = field(default_factory=lambda: {"width": 16})
 
     def __post_init__(self) -> None:
@@ -241,6 +265,10 @@ class CelV3Distill(CelDistill):
             models["face_discriminator"] = get_arch("patchgan").build(ndf=hp.d_width, in_ch=6)
             set_requires_grad(models["face_discriminator"], False)
         generator = self.build_generator()
+        if hp.clip_union:
+            self.anchor = self.build_generator().to(self.device)
+            self.anchor.load_state_dict(read_checkpoint(Path(hp.clip_union))[0], strict=False)
+            set_requires_grad(self.anchor.eval(), False)
         if hp.init_generator:
             state, _ = read_checkpoint(Path(hp.init_generator))
             missing, unexpected = generator.load_state_dict(state, strict=False)
@@ -263,6 +291,12 @@ class CelV3Distill(CelDistill):
             source.masks = [np.rint(face_mask(photo) * 255).astype(np.uint8) for photo in source.inputs]
             if hp.face_oversample != 1.0:
                 source.weights = face_weights(source.masks, hp.face_oversample)
+        if hp.w_clip > 0:
+            if not hp.clip_list:
+                raise ValueError("w_clip needs clip_list: a text file naming the training clips")
+            clips = [Path(line.strip()) for line in Path(hp.clip_list).read_text().splitlines() if line.strip()]
+            pairs = load_clip_pairs(clips, every_s=hp.clip_every_s, per_clip=hp.clip_per_clip)
+            source.clips = ClipPairSource(pairs, hp.clip_crop, hp.clip_batch, seed)
         return source
 
     def judged(self, photo: torch.Tensor, picture: torch.Tensor) -> torch.Tensor:
@@ -271,12 +305,13 @@ class CelV3Distill(CelDistill):
         return torch.cat([photo, picture], dim=1) if hp.conditional else picture
 
     @staticmethod
-    def draw(generator: nn.Module, photo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """The student's picture and, for an inked generator, its ink logits."""
+    def draw(generator: nn.Module, photo: torch.Tensor, sharpen: tuple[float, float] | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The student's picture and, for an inked generator, its ink logits (``sharpen``: the ink
+        drawn with that gain and bias, as an export would)."""
         if not hasattr(unwrap(generator), "composite"):
             return generator(photo), None
         fill, logit = generator(photo, parts=True)
-        return unwrap(generator).composite(fill, logit), logit
+        return unwrap(generator).composite(fill, logit, sharpen), logit
 
     def stability_term(self, step: int, generator: nn.Module, photo: torch.Tensor, out: torch.Tensor, logit: torch.Tensor | None = None) -> torch.Tensor:
         """How much the picture (or its ink, ``stable_ink_only``) changes beyond the motion when
@@ -293,8 +328,51 @@ class CelV3Distill(CelDistill):
             after, out = after_logit.clamp(-6, 6) / 6, logit.clamp(-6, 6) / 6
         return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size), hp.stable_blur)
 
+    def clip_term(self, generator: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """How much the picture (or its ink, ``clip_ink_only``) of a clip frame differs from the next
+        frame's picture brought back along the flow, over the pixels whose flow is trusted."""
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        if hp.clip_union:
+            return self.union_term(generator, batch)
+        sharpen = (hp.clip_ink_gain, hp.clip_ink_bias) if hp.clip_ink_gain > 0 else None
+        first, first_logit = self.draw(generator, batch["clip_first"], sharpen)
+        second, second_logit = self.draw(generator, batch["clip_second"], sharpen)
+        if hp.clip_ink_only:
+            if first_logit is None or second_logit is None:
+                raise ValueError("clip_ink_only needs a generator with an ink head (context-unet-ink)")
+            first, second = first_logit.clamp(-6, 6) / 6, second_logit.clamp(-6, 6) / 6
+        back = flow_warp(second.float(), batch["clip_flow"])
+        diff = (gaussian_blur(first.float(), hp.clip_blur) - gaussian_blur(back, hp.clip_blur)).abs().mean(1, keepdim=True)
+        trust = batch["clip_trust"]
+        return (diff * trust).sum() / trust.sum().clamp_min(1.0)
+
+    def union_term(self, generator: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """BCE of the student's ink on a clip frame against the anchor's ink on that frame joined
+        (maximum of the logits) with its ink on the next frame brought back along the flow, both
+        drawn as the export draws them: a line the anchor draws in either frame is drawn in both."""
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        gain, bias = (hp.clip_ink_gain, hp.clip_ink_bias) if hp.clip_ink_gain > 0 else (6.0, 5.0)
+        trust = batch["clip_trust"]
+        with torch.no_grad():
+            _, own = self.anchor(batch["clip_first"], parts=True)
+            _, next_ = self.anchor(batch["clip_second"], parts=True)
+            back = flow_warp(next_.float(), batch["clip_flow"])
+            union = torch.maximum(own.float(), back * trust + own.float() * (1 - trust))
+        _, logit = generator(batch["clip_first"], parts=True)
+        return F.binary_cross_entropy_with_logits(gain * logit.float() + bias, torch.sigmoid(gain * union + bias))
+
+    def discriminator_warmup(self, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
+        """A step of D alone against the frozen generator's pictures (``d_warmup``)."""
+        photo = batch["photo"]
+        with torch.no_grad(), amp.autocast():
+            out, _ = self.draw(models["generator"], photo)
+        real, fake = self.judged(photo, batch["target"]), self.judged(photo, out.float())
+        return {"d": self.teacher_vs_student_step("discriminator", real, fake, models, opts, amp)}
+
     def train_step(self, step: int, batch: dict[str, torch.Tensor], models: dict[str, nn.Module], opts: dict[str, torch.optim.Optimizer], amp: Amp) -> dict[str, float]:
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
+        if step < hp.d_warmup:
+            return self.discriminator_warmup(batch, models, opts, amp)
         self.schedule(step, opts["generator"])
         photo = batch["photo"]
         with amp.autocast():
@@ -302,6 +380,8 @@ class CelV3Distill(CelDistill):
             terms = self.imitation_terms(step, out, batch["target"])
             if hp.w_stable > 0:
                 terms["stable"] = (hp.w_stable, self.stability_term(step, models["generator"], photo, out, logit))
+            if hp.w_clip > 0 and "clip_first" in batch:
+                terms["clip"] = (hp.w_clip, self.clip_term(models["generator"], batch))
             if "mask" in batch and hp.w_face > 0:
                 face = batch["mask"].to(out.dtype)
                 terms["face"] = (hp.w_face, ((out - batch["target"]).abs() * face).sum() / (3 * face.sum()).clamp_min(1.0))
