@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -73,7 +74,9 @@ def test_train_refuses_to_clobber_a_run_and_bad_overrides(image_dirs: tuple[Path
     photos, _ = image_dirs
     args = ["train", "cel-distill", "--photos", str(photos), "--out", str(tmp_path / "r"), "-q", "--no-export", *small_overrides("cel-distill")]
     assert run(args) == 0
+    shutil.rmtree(tmp_path / "r" / "cache")
     assert run(args) == 2 and "--resume" in capsys.readouterr().err
+    assert not (tmp_path / "r" / "cache").exists()  # refused before the teacher rendered anything
     assert run([*args, "--set", "no_such=1"]) == 2
     assert run(["train", "cartoongan", "--photos", str(photos), "--out", str(tmp_path / "c"), "-q"]) == 2
     assert "needs --style" in capsys.readouterr().err

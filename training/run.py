@@ -14,7 +14,7 @@ import torch
 from training.data.batches import list_images
 from training.recipes import RECIPES
 from training.recipes.base import apply_overrides
-from training.trainer import TrainConfig, Trainer, TrainResult
+from training.trainer import TrainConfig, Trainer, TrainResult, check_run_dir
 from vidanime.errors import UsageError, VidanimeError
 
 # (name shown in progress, steps expected) -> a callback taking steps done since its last call
@@ -100,6 +100,7 @@ def train(request: TrainRequest, progress: ProgressFactory = no_progress, say: C
         data_note={"photos": str(request.photos), "n_photos": len(photo_paths), "style": str(request.style) if request.style else None,
                    "n_style": len(style_paths) if style_paths else 0},
     )  # fmt: skip
+    check_run_dir(request.out, request.resume)
     say(f"{cls.name}: preparing data ({len(photo_paths)} photos)")
     source = cls(hp, torch.device("cpu")).make_source(photo_paths, style_paths, request.seed, request.out / "cache")
     advance = progress(cls.name, hp.steps)

@@ -68,6 +68,13 @@ class TrainResult:
     last_losses: dict[str, float] = field(default_factory=dict)
 
 
+def check_run_dir(out: Path, resume: bool) -> None:
+    """Refuse to start a new run over one already in ``out`` unless resuming (called before the
+    data is prepared too, so the refusal does not wait for the teacher's renders)."""
+    if (out / "checkpoints" / "last.pt").is_file() and not resume:
+        raise UsageError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
+
+
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -168,9 +175,8 @@ class Trainer:
     def prepare_run_dir(self) -> None:
         out = self.config.out
         last = self.ckpt_dir / "last.pt"
+        check_run_dir(out, self.config.resume)
         if last.is_file():
-            if not self.config.resume:
-                raise UsageError(f"{out} already holds a run: pass --resume to continue it, or choose another --out")
             self.load_checkpoint(last)
         elif self.config.resume and self.dist.is_main:
             log.warning("--resume: no checkpoint in %s, starting from step 0", out)
