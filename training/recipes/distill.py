@@ -267,7 +267,7 @@ class CelV3Distill(CelDistill):
         generator = self.build_generator()
         if hp.clip_union:
             self.anchor = self.build_generator().to(self.device)
-            self.anchor.load_state_dict(read_checkpoint(Path(hp.clip_union))[0], strict=False)
+            self.anchor.load_state_dict(read_checkpoint(Path(hp.clip_union))[0])  # all of it, or it is not the anchor meant
             set_requires_grad(self.anchor.eval(), False)
         if hp.init_generator:
             state, _ = read_checkpoint(Path(hp.init_generator))
