@@ -77,6 +77,22 @@ def test_convert_with_smoothing_keeps_frames_and_timestamps(tmp_path: Path, neg_
     assert "--temporal takes" in capsys.readouterr().err
 
 
+def jitter(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """Every other frame moved one pixel right: steady content, misplaced by a pixel."""
+    return [np.ascontiguousarray(np.concatenate([f[:, :1], f[:, :-1]], axis=1) if i % 2 else f) for i, f in enumerate(frames)]
+
+
+def test_shift_tolerance_forgives_a_pixel_of_misplacement_but_not_flicker() -> None:
+    frames = moving()
+    plain, tolerant = evaluate(frames, jitter(frames)), evaluate(frames, jitter(frames), shift_tolerance=1)
+    stable = evaluate(frames, frames, shift_tolerance=1)
+    assert plain.warping_error > 5 * tolerant.warping_error
+    assert tolerant.warping_error < 2 * stable.warping_error + 1e-5
+    blotched = flicker(frames)
+    assert evaluate(frames, blotched, shift_tolerance=1).warping_error > 0.5 * evaluate(frames, blotched).warping_error
+    assert evaluate(frames, blotched, shift_tolerance=1).warping_error > 3 * tolerant.warping_error
+
+
 def test_eval_temporal_cli_writes_csv(tmp_path: Path, neg_model: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = make_clip(tmp_path / "a.mp4", n_frames=6, audio=None)
     out = tmp_path / "b.mp4"
@@ -86,3 +102,6 @@ def test_eval_temporal_cli_writes_csv(tmp_path: Path, neg_model: Path, capsys: p
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("warping_error ") and lines[2] == "pairs 5"
     assert len((tmp_path / "t.csv").read_text().splitlines()) == 6
+    assert run(["eval", "temporal", str(src), str(out), "--shift-tolerance", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("warping_error ") and lines[-1] == "shift_tolerance 1"

@@ -23,16 +23,23 @@ def temporal(
     output_video: Path = typer.Argument(..., help="The stylised video."),
     csv_path: Optional[Path] = typer.Option(None, "--csv", help="Write per-frame figures here."),
     max_frames: Optional[int] = typer.Option(None, "--max-frames", help="Only the first N frame pairs."),
+    shift_tolerance: int = typer.Option(
+        0, "--shift-tolerance", min=0, max=3,
+        help="Pixels a pixel may sit off the flow and still match (0 = the standard figure). 1 separates real flicker "
+             "(lines coming and going, fills changing colour) from sharp edges meeting a flow error under a pixel.",
+    ),
 ) -> None:
     """Warping error (Lai et al. 2018; lower = steadier) and sharpness (mean gradient) of OUTPUT."""
     from vidanime.temporal.metrics import evaluate, video_frames
 
-    report = evaluate(video_frames(input_video), video_frames(output_video), max_frames)
+    report = evaluate(video_frames(input_video), video_frames(output_video), max_frames, shift_tolerance=shift_tolerance)
     if csv_path is not None:
         report.write_csv(csv_path)
     typer.echo(f"warping_error {report.warping_error:.6f}")
     typer.echo(f"sharpness {report.sharpness:.6f}")
     typer.echo(f"pairs {len(report.pairs)}")
+    if shift_tolerance:
+        typer.echo(f"shift_tolerance {shift_tolerance}")
     if csv_path is not None:
         stderr_console.print(f"per-frame figures in {csv_path}", highlight=False)
 
