@@ -52,14 +52,15 @@ def sharpness(frame: np.ndarray) -> float:
 def nearest_difference(a: np.ndarray, b: np.ndarray, reach: int) -> np.ndarray:
     """Per pixel, the smallest sum-over-RGB squared difference between ``a`` and ``b`` moved by
     whole pixels up to ``reach`` each way (0: the plain difference)."""
+    best = ((a - b) ** 2).sum(-1)
+    if reach == 0:
+        return best
     h, w = a.shape[:2]
     padded = cv2.copyMakeBorder(b, reach, reach, reach, reach, cv2.BORDER_REPLICATE)
-    best: np.ndarray | None = None
     for dy in range(2 * reach + 1):
         for dx in range(2 * reach + 1):
-            err = ((a - padded[dy : dy + h, dx : dx + w]) ** 2).sum(-1)
-            best = err if best is None else np.minimum(best, err)
-    assert best is not None
+            if (dy, dx) != (reach, reach):  # the unmoved difference is already in best
+                np.minimum(best, ((a - padded[dy : dy + h, dx : dx + w]) ** 2).sum(-1), out=best)
     return best
 
 
