@@ -165,3 +165,42 @@ def test_a_bundled_graph_gives_back_its_weights_for_another_export(tmp_path: Pat
     assert all(torch.equal(state[k], v) for k, v in trained.state_dict().items())
     brighter = export_generator("context-unet-ink", tmp_path / "bright.onnx", checkpoint=back, overrides={**options, "tone_gamma": 0.75})
     assert brighter.parity  # exported again with another option, and checked against its torch model
+
+
+def shift_error(net: torch.nn.Module, image: torch.Tensor, shift: int) -> float:
+    """Mean change of the output when the scene moves ``shift`` px left, away from the borders."""
+    size = image.shape[-1] - 16
+    with torch.no_grad():
+        base, moved = net(image[..., :size]), net(image[..., shift : shift + size])
+    return float((moved[..., 24:-24, 24 : size - shift - 24] - base[..., 24:-24, shift + 24 : size - 24]).abs().mean())
+
+
+def test_antialiasing_steadies_the_picture_under_a_one_pixel_move(tmp_path: Path) -> None:
+    """The strided convs alias, so a 1 px move of the scene changes the picture: a binomial blur
+    before them takes most of that away, a wider one more, with the same weights (weights trained
+    without it load as they are)."""
+    torch.manual_seed(3)
+    plain = get_arch("context-unet").build(width=8)
+    for conv in plain.modules():  # He-scaled weights: every layer passes on signal of about its input's size
+        if isinstance(conv, torch.nn.Conv2d):
+            torch.nn.init.kaiming_normal_(conv.weight, a=0.2)
+            torch.nn.init.zeros_(conv.bias)
+    texture = torch.nn.functional.interpolate(torch.rand(1, 3, 40, 48) * 2 - 1, size=(160, 192), mode="nearest")  # hard 4 px blocks
+    errors = {}
+    for taps in (0, 3, 5):
+        net = get_arch("context-unet").build(width=8, antialias=taps)
+        net.load_state_dict(plain.state_dict())  # strict: the blur adds no weights
+        errors[taps] = shift_error(net, texture, 1)
+    assert errors[3] < 0.5 * errors[0] and errors[5] < errors[3], errors
+    with pytest.raises(ValueError, match="taps"):
+        get_arch("context-unet").build(width=8, antialias=4)
+
+    import onnx
+
+    from training.export.onnx import export_generator
+
+    ckpt = tmp_path / "g.pt"
+    inked = get_arch("context-unet-ink").build(width=8, antialias=5)
+    torch.save({"arch": "context-unet-ink", "arch_kwargs": {"width": 8, "antialias": 5}, "models": {"generator": inked.state_dict()}}, ckpt)
+    report = export_generator("context-unet-ink", tmp_path / "g.onnx", checkpoint=ckpt)
+    assert report.parity and [n.op_type for n in onnx.load(str(report.path)).graph.node].count("Conv") == 24 + 3  # a blur a stride

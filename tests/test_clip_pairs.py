@@ -201,3 +201,41 @@ def test_union_term_asks_for_the_line_the_next_frame_draws(tmp_path: Path) -> No
     assert draws_it < 0.1 * drops_it, (draws_it, drops_it)
     batch["clip_trust"] = torch.zeros(n, 1, size, size)  # flow not trusted: the frame's own ink is the target
     assert float(r.clip_term(Inked(lambda x: torch.full_like(line_next, -5.0)), batch)) < float(r.clip_term(Inked(lambda x: wanted), batch))
+
+
+class Painted(torch.nn.Module):
+    """A stand-in inked generator with a fill and ink logits of its own, each a function of the frame."""
+
+    def __init__(self, fill, logits) -> None:  # type: ignore[no-untyped-def]
+        super().__init__()
+        self.fill, self.logits = fill, logits
+
+    def forward(self, x: torch.Tensor, parts: bool = False):  # type: ignore[no-untyped-def]
+        return self.fill(x), self.logits(x)
+
+    def composite(self, fill: torch.Tensor, logit: torch.Tensor, sharpen: tuple[float, float] | None = None) -> torch.Tensor:
+        alpha = torch.sigmoid(logit)
+        return fill + alpha * (-1 - fill)
+
+
+def test_fill_only_clip_term_prices_the_paint_and_not_the_lines() -> None:
+    """``clip_fill_only``: lines stamped where the scene moved from cost nothing (the picture term
+    prices them); a fill stamped on the frame costs as much as it does in the picture."""
+    recipe = all_recipes()["cel-v3-distill"]
+    picture = recipe(apply_overrides(recipe.hyper_cls(), ["w_clip=1"]), torch.device("cpu"))
+    fill_only = recipe(apply_overrides(recipe.hyper_cls(), ["w_clip=1", "clip_fill_only=true"]), torch.device("cpu"))
+    batch = clip_batch()
+    follows = torch.nn.AvgPool2d(3, 1, 1)
+    pattern = (torch.arange(64) % 8 < 2).float()[None, None, None]
+    lines = lambda x: pattern * 12 - 6  # noqa: E731  (a fixed grid of lines, the same in every frame)
+    no_lines = lambda x: torch.full_like(x[:, :1], -12.0)  # noqa: E731
+    stamped_lines = Painted(follows, lines)
+    stamped_fill = Painted(lambda x: x * 0.2 + pattern * 0.8, no_lines)
+    steady = Painted(follows, no_lines)
+    assert float(fill_only.clip_term(stamped_lines, batch)) < 1.5 * float(fill_only.clip_term(steady, batch)) + 1e-3
+    assert float(picture.clip_term(stamped_lines, batch)) > 5 * float(fill_only.clip_term(stamped_lines, batch))
+    assert float(fill_only.clip_term(stamped_fill, batch)) > 5 * float(fill_only.clip_term(steady, batch))
+    with pytest.raises(ValueError, match="ink head"):
+        fill_only.clip_term(follows, batch)
+    with pytest.raises(ValueError, match="set one"):
+        apply_overrides(recipe.hyper_cls(), ["clip_fill_only=true", "clip_ink_only=true"])

@@ -4,6 +4,7 @@ and on the same machinery a painted Shinkai background (shinkai v3)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -202,3 +203,34 @@ def test_the_people_teacher_paints_no_sky_behind_a_close_up() -> None:
     assert find_sky(lab, PEOPLE).any() and find_sky(lab, PEOPLE, [(10, 60, width // 10, width // 10)]).any()  # a small face: a scene
     assert not find_sky(lab, PEOPLE, [(10, 60, width // 4, width // 4)]).any()
     assert find_sky(lab, FACES, [(10, 60, width // 4, width // 4)]).any()  # the faces teacher, as its caches were drawn
+
+
+def test_teacher_renderings_are_cached_by_the_photos_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A photo copied elsewhere or touched (a fresh copy of the data) is not rendered again; a
+    photo whose pixels changed is."""
+    import os
+
+    from training import teacher
+    from training.teacher.pairs import render_pairs
+
+    calls: list[tuple[int, ...]] = []
+
+    def counted() -> tuple[object, dict[str, object]]:
+        return (lambda image: calls.append(image.shape) or 255 - image), {"version": 1}
+
+    monkeypatch.setitem(teacher.TEACHERS, "counted", counted)
+    photo = tmp_path / "a" / "photo.png"
+    photo.parent.mkdir()
+    cv2.imwrite(str(photo), np.random.default_rng(0).integers(0, 256, (64, 80, 3), dtype=np.uint8))
+    cache = tmp_path / "cache"
+    first = render_pairs([photo], cache, teacher="counted", scales=(1.0,))
+    assert len(calls) == 1
+    moved = tmp_path / "b" / "photo.png"
+    moved.parent.mkdir()
+    moved.write_bytes(photo.read_bytes())
+    os.utime(moved, ns=(1, 1))
+    again = render_pairs([moved], cache, teacher="counted", scales=(1.0,))
+    assert len(calls) == 1 and np.array_equal(first[1][0], again[1][0])
+    cv2.imwrite(str(moved), np.zeros((64, 80, 3), np.uint8))
+    render_pairs([moved], cache, teacher="counted", scales=(1.0,))
+    assert len(calls) == 2

@@ -7,6 +7,11 @@ times cheaper than at full size: five residual blocks with dilations 1, 2, 4, 8,
 receptive field of about 600 px at the same cost as cel v2's student (28.5 vs 30.9 GMAC per
 720p frame). No global pooling: video tiles and whole frames see the same thing.
 Zero padding, LeakyReLU 0.2, no normalisation, additive skips, bilinear x2 upsampling.
+
+``antialias`` (3 or 5 taps) low-passes each strided conv's input with a fixed binomial blur (Zhang 2019,
+"Making convolutional networks shift-invariant again"): without it a one-pixel move of the scene
+changes the 1/8-scale features, and with them fills and lines, as much as a large one does; with
+a 600 px receptive field that is the flicker a panning clip shows (docs/cel_v3.md).
 """
 
 from __future__ import annotations
@@ -32,11 +37,33 @@ class _DilatedRes(nn.Module):
         return x + self.conv2(self.act(self.conv1(x)))
 
 
+BINOMIAL = {3: (1.0, 2.0, 1.0), 5: (1.0, 4.0, 6.0, 4.0, 1.0)}
+
+
+class Blur(nn.Module):
+    """A fixed binomial low-pass of ``taps`` (3 or 5) a side over ``channels`` channels, each on its
+    own (zero padding, as the convs). Not a parameter and not in the state dict: weights trained
+    without it load as they are."""
+
+    def __init__(self, channels: int, taps: int) -> None:
+        super().__init__()
+        if taps not in BINOMIAL:
+            raise ValueError(f"antialias takes {sorted(BINOMIAL)} taps (0 for none), not {taps}")
+        row = torch.tensor(BINOMIAL[taps])
+        kernel = (row[:, None] * row[None, :] / row.sum() ** 2).expand(channels, 1, taps, taps).contiguous()
+        self.register_buffer("kernel", kernel, persistent=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv2d(x, self.kernel, padding=self.kernel.shape[-1] // 2, groups=self.kernel.shape[0])
+
+
 class ContextUNet(nn.Module):
-    def __init__(self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1)) -> None:
+    def __init__(self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), antialias: int = 0) -> None:
         super().__init__()
         w = width
         c1, c2, c3 = 2 * w, 3 * w, 6 * w
+        # before each strided conv
+        self.down0, self.down1, self.down2 = (Blur(c, antialias) if antialias else nn.Identity() for c in (w, c1, c2))
         self.act = lrelu()
         self.enc0a, self.enc0b = _conv(3, w), _conv(w, w)
         self.enc1a, self.enc1b = _conv(w, c1, stride=2), _conv(c1, c1)
@@ -52,9 +79,9 @@ class ContextUNet(nn.Module):
         """The full-size features every output head reads."""
         a = self.act
         x0 = a(self.enc0b(a(self.enc0a(x))))
-        x1 = a(self.enc1b(a(self.enc1a(x0))))
-        x2 = a(self.enc2b(a(self.enc2a(x1))))
-        x3 = a(self.dec3(self.context(a(self.enc3(x2)))))
+        x1 = a(self.enc1b(a(self.enc1a(self.down0(x0)))))
+        x2 = a(self.enc2b(a(self.enc2a(self.down1(x1)))))
+        x3 = a(self.dec3(self.context(a(self.enc3(self.down2(x2))))))
         y = a(self.dec2b(a(self.dec2a(upsample2x(x3, like=x2) + x2))))
         y = a(self.dec1b(a(self.dec1a(upsample2x(y, like=x1) + x1))))
         return a(self.dec0(upsample2x(y, like=x0) + x0))
@@ -82,9 +109,9 @@ class InkedContextUNet(ContextUNet):
 
     def __init__(
         self, width: int = 16, dilations: tuple[int, ...] = (1, 2, 4, 8, 1), ink_shade: float = 0.4, ink_gain: float = 1.0, ink_bias: float = 0.0,
-        fill_black: float = 0.0, tone_gamma: float = 1.0, tone_floor: float = 0.08,
+        fill_black: float = 0.0, tone_gamma: float = 1.0, tone_floor: float = 0.08, antialias: int = 0,
     ) -> None:
-        super().__init__(width, dilations)
+        super().__init__(width, dilations, antialias)
         self.ink = _conv(width, 1)
         self.heads = _JointHeads()
         self.ink_shade = ink_shade

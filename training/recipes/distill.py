@@ -145,6 +145,9 @@ class CelV3Hyper(DistillHyper):
     clip_per_clip: int = 24  # ... at most this many from one clip
     clip_blur: float = 1.0  # px, both pictures, as ``stable_blur``: resampling softens a line by itself
     clip_ink_only: bool = False  # price the ink logits (as ``stable_ink_only``) instead of the picture
+    # price the fill alone (the paint under the lines): the fills can be steadied without a line
+    # being dropped, which is how the picture and ink terms steadied the student (docs/cel_v3.md)
+    clip_fill_only: bool = False
     # price the picture with the ink drawn as the export draws it (its gain and bias, e.g. 6 and 5):
     # the lines a user sees pop where a logit crosses the export's threshold, which the trained
     # composite (gain 1) barely prices; 0 prices the trained composite
@@ -163,6 +166,8 @@ class CelV3Hyper(DistillHyper):
     def __post_init__(self) -> None:
         if self.gan not in KINDS:
             raise ValueError(f"unknown GAN loss {self.gan!r}; choose {KINDS}")
+        if self.clip_ink_only and self.clip_fill_only:
+            raise ValueError("clip_ink_only and clip_fill_only price different parts: set one")
 
 
 @dataclass
@@ -329,11 +334,18 @@ class CelV3Distill(CelDistill):
         return stability_l1(after, moved(out, theta), motion_margin(hp.stable_shift, hp.stable_zoom, hp.stable_turn, size), hp.stable_blur)
 
     def clip_term(self, generator: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """How much the picture (or its ink, ``clip_ink_only``) of a clip frame differs from the next
-        frame's picture brought back along the flow, over the pixels whose flow is trusted."""
+        """How much the picture (or its ink, ``clip_ink_only``, or its fill, ``clip_fill_only``) of a
+        clip frame differs from the next frame's picture brought back along the flow, over the pixels
+        whose flow is trusted."""
         hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         if hp.clip_union:
             return self.union_term(generator, batch)
+        if hp.clip_fill_only:
+            if not hasattr(unwrap(generator), "composite"):
+                raise ValueError("clip_fill_only needs a generator with an ink head (context-unet-ink)")
+            first, _ = generator(batch["clip_first"], parts=True)
+            second, _ = generator(batch["clip_second"], parts=True)
+            return self.flow_l1(first, second, batch)
         sharpen = (hp.clip_ink_gain, hp.clip_ink_bias) if hp.clip_ink_gain > 0 else None
         first, first_logit = self.draw(generator, batch["clip_first"], sharpen)
         second, second_logit = self.draw(generator, batch["clip_second"], sharpen)
@@ -341,6 +353,12 @@ class CelV3Distill(CelDistill):
             if first_logit is None or second_logit is None:
                 raise ValueError("clip_ink_only needs a generator with an ink head (context-unet-ink)")
             first, second = first_logit.clamp(-6, 6) / 6, second_logit.clamp(-6, 6) / 6
+        return self.flow_l1(first, second, batch)
+
+    def flow_l1(self, first: torch.Tensor, second: torch.Tensor, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """L1 between ``first`` and ``second`` brought back along the clip pair's flow, both blurred
+        by ``clip_blur``, over the trusted pixels."""
+        hp: CelV3Hyper = self.hp  # type: ignore[assignment]
         back = flow_warp(second.float(), batch["clip_flow"])
         diff = (gaussian_blur(first.float(), hp.clip_blur) - gaussian_blur(back, hp.clip_blur)).abs().mean(1, keepdim=True)
         trust = batch["clip_trust"]

@@ -17,8 +17,10 @@ from vidanime.images.io import read_image
 
 
 def _key(path: Path, scale: float, max_side: int, teacher: str, params: dict[str, object]) -> str:
-    stat = path.stat()
-    raw = json.dumps([str(path.resolve()), stat.st_size, stat.st_mtime_ns, scale, max_side, teacher, params], sort_keys=True)
+    """The photo's bytes, not its path or time stamp: a data folder copied or unpacked afresh (new
+    mtimes, another place) keeps its renderings, which take a CPU about ten minutes a teacher."""
+    content = hashlib.sha1(path.read_bytes()).hexdigest()
+    raw = json.dumps([content, scale, max_side, teacher, params], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
 
