@@ -9,9 +9,9 @@ receptive field of about 600 px at the same cost as cel v2's student (28.5 vs 30
 Zero padding, LeakyReLU 0.2, no normalisation, additive skips, bilinear x2 upsampling.
 
 ``antialias`` (3 or 5 taps) low-passes each strided conv's input with a fixed binomial blur (Zhang 2019,
-"Making convolutional networks shift-invariant again"): without it a one-pixel move of the scene
-changes the 1/8-scale features, and with them fills and lines, as much as a large one does; with
-a 600 px receptive field that is the flicker a panning clip shows (docs/cel_v3.md).
+"Making convolutional networks shift-invariant again"): without it the strides alias, and cel-v3's
+picture changes about four times as much when the scene moves by one pixel as by eight. With it
+that falls by two fifths, but a clip's flicker only by a twentieth (docs/cel_v3.md).
 """
 
 from __future__ import annotations
