@@ -1,10 +1,10 @@
 """Turn a finished shinkai-distill / manga-distill run into a bundled style, measure it, and write
-its model card; with --grid, draw samples/styles_grid.jpg (held-out photo | cel | shinkai | manga) and
+its model card; with --grid, draw samples/styles_grid.jpg (held-out photo | cel | cel-v3 | shinkai | shinkai-v3 | manga) and
 samples/styles_clip_grid.jpg (the same for frames of real clips).
 
     python -m lab.release.styles shinkai runs/shinkai ../shared/data
     python -m lab.release.styles manga runs/manga ../shared/data
-    python -m lab.release.styles --grid ../shared/data runs/shinkai/holdout.txt
+    python -m lab.release.styles --grid ../shared/data runs/cel3/holdout.txt   # lab.release.cel_data writes it
     python -m lab.release.render_cards shinkai      # the card and docs page again from docs/shinkai.json
 
 Writes vidanime/styles/bundled/{NAME.onnx, NAME.json, NAME.md} (NAME.md: the short card),
@@ -334,8 +334,8 @@ def figures_path(name: str) -> Path:
 
 def styles_grid(data: Path, holdout: Path) -> None:
     """samples/styles_grid.jpg and styles_clip_grid.jpg: held-out photos and frames of real clips
-    through every bundled style (cel-v1 aside), side by side."""
-    names = ["cel", "cel-v3", "shinkai", "manga"]
+    through every bundled style (cel-v1 aside), side by side, each v3 beside its v2."""
+    names = ["cel", "cel-v3", "shinkai", "shinkai-v3", "manga"]
     fns = {n: cr.stylizer(BUNDLED_DIR / f"{n}.onnx") for n in names}
     content = {r["file"]: r["content"] for r in csv.DictReader(open(data / "photos-open" / "MANIFEST.tsv", encoding="utf-8"), delimiter="\t")}
     paths = [Path(line) for line in holdout.read_text().splitlines() if line.strip()]
