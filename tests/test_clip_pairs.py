@@ -165,15 +165,24 @@ def test_clip_term_can_price_the_ink_as_the_export_draws_it() -> None:
         assert not torch.isclose(soft, sharp, atol=1e-4)
 
 
-class Inked(torch.nn.Module):
-    """A stand-in inked generator: ink logits from a function of the frame, a grey fill."""
+class Painted(torch.nn.Module):
+    """A stand-in inked generator with a fill and ink logits of its own, each a function of the frame."""
 
-    def __init__(self, logits) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, fill, logits) -> None:  # type: ignore[no-untyped-def]
         super().__init__()
-        self.logits = logits
+        self.fill, self.logits = fill, logits
 
     def forward(self, x: torch.Tensor, parts: bool = False):  # type: ignore[no-untyped-def]
-        return torch.zeros_like(x), self.logits(x)
+        return self.fill(x), self.logits(x)
+
+    def composite(self, fill: torch.Tensor, logit: torch.Tensor, sharpen: tuple[float, float] | None = None) -> torch.Tensor:
+        alpha = torch.sigmoid(logit)
+        return fill + alpha * (-1 - fill)
+
+
+def inked(logits) -> Painted:  # type: ignore[no-untyped-def]
+    """A stand-in with a grey fill and ink logits from a function of the frame."""
+    return Painted(torch.zeros_like, logits)
 
 
 def test_union_term_asks_for_the_line_the_next_frame_draws(tmp_path: Path) -> None:
@@ -190,32 +199,17 @@ def test_union_term_asks_for_the_line_the_next_frame_draws(tmp_path: Path) -> No
     first, second = torch.zeros(n, 3, size, size), torch.ones(n, 3, size, size)
     line_next = torch.full((n, 1, size, size), -5.0)
     line_next[..., 12] = 5.0  # the next frame draws a line at column 12; the scene moved 2 px right
-    r.anchor = Inked(lambda x: line_next if x.mean() > 0.5 else torch.full_like(line_next, -5.0))
+    r.anchor = inked(lambda x: line_next if x.mean() > 0.5 else torch.full_like(line_next, -5.0))
     flow = torch.zeros(n, 2, size, size)
     flow[:, 0] = 2.0
     batch = {"clip_first": first, "clip_second": second, "clip_flow": flow, "clip_trust": torch.ones(n, 1, size, size)}
     wanted = torch.full_like(line_next, -5.0)
     wanted[..., 10] = 5.0
-    draws_it = float(r.clip_term(Inked(lambda x: wanted), batch))
-    drops_it = float(r.clip_term(Inked(lambda x: torch.full_like(line_next, -5.0)), batch))
+    draws_it = float(r.clip_term(inked(lambda x: wanted), batch))
+    drops_it = float(r.clip_term(inked(lambda x: torch.full_like(line_next, -5.0)), batch))
     assert draws_it < 0.1 * drops_it, (draws_it, drops_it)
     batch["clip_trust"] = torch.zeros(n, 1, size, size)  # flow not trusted: the frame's own ink is the target
-    assert float(r.clip_term(Inked(lambda x: torch.full_like(line_next, -5.0)), batch)) < float(r.clip_term(Inked(lambda x: wanted), batch))
-
-
-class Painted(torch.nn.Module):
-    """A stand-in inked generator with a fill and ink logits of its own, each a function of the frame."""
-
-    def __init__(self, fill, logits) -> None:  # type: ignore[no-untyped-def]
-        super().__init__()
-        self.fill, self.logits = fill, logits
-
-    def forward(self, x: torch.Tensor, parts: bool = False):  # type: ignore[no-untyped-def]
-        return self.fill(x), self.logits(x)
-
-    def composite(self, fill: torch.Tensor, logit: torch.Tensor, sharpen: tuple[float, float] | None = None) -> torch.Tensor:
-        alpha = torch.sigmoid(logit)
-        return fill + alpha * (-1 - fill)
+    assert float(r.clip_term(inked(lambda x: torch.full_like(line_next, -5.0)), batch)) < float(r.clip_term(inked(lambda x: wanted), batch))
 
 
 def test_fill_only_clip_term_prices_the_paint_and_not_the_lines() -> None:

@@ -16,10 +16,10 @@ from vidanime.errors import VidanimeError
 from vidanime.images.io import read_image
 
 
-def _key(path: Path, scale: float, max_side: int, teacher: str, params: dict[str, object]) -> str:
-    """The photo's bytes, not its path or time stamp: a data folder copied or unpacked afresh (new
-    mtimes, another place) keeps its renderings, which take a CPU about ten minutes a teacher."""
-    content = hashlib.sha1(path.read_bytes()).hexdigest()
+def _key(content: str, scale: float, max_side: int, teacher: str, params: dict[str, object]) -> str:
+    """Keyed by the photo's bytes (``content``, their digest), not its path or time stamp: a data
+    folder copied or unpacked afresh (new mtimes, another place) keeps its renderings, which take a
+    CPU about ten minutes a teacher."""
     raw = json.dumps([content, scale, max_side, teacher, params], sort_keys=True)
     return hashlib.sha1(raw.encode()).hexdigest()[:20]
 
@@ -40,12 +40,13 @@ def render_pairs(
     inputs, targets = [], []
     for path in paths:
         image, _ = read_image(path)
+        content = hashlib.sha1(path.read_bytes()).hexdigest()  # once a photo, for every scale's key
         for scale in scales:
             s = min(1.0, max_side / max(image.shape[:2])) * scale
             img = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else image
             if min(img.shape[:2]) < 48:  # too small to teach anything at this scale
                 continue
-            cached = cache_dir / f"{_key(path, scale, max_side, teacher, params)}.png"
+            cached = cache_dir / f"{_key(content, scale, max_side, teacher, params)}.png"
             if cached.is_file():
                 target = cv2.cvtColor(cv2.imread(str(cached)), cv2.COLOR_BGR2RGB)
             else:
